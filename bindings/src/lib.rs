@@ -1,0 +1,1 @@
+//! Tributary N-API bindings.

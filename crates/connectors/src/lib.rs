@@ -1,0 +1,1 @@
+//! Tributary connectors.

@@ -1,0 +1,60 @@
+//! The traits through which the engine reads sources and writes sinks. Connectors and the
+//! Node bindings implement them; the engine never does I/O itself.
+
+use crate::error::ErrorEntry;
+use crate::value::{Diff, Key, Row, Time};
+
+/// What a source reports after a poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceStatus {
+    /// Updates were produced and more may follow right away.
+    Data,
+    /// The updates produced so far form a finished commit: close the current time.
+    Commit,
+    /// Nothing new right now (streaming sources); poll again later.
+    Idle,
+    /// The source is exhausted; everything it produced is final.
+    Finished,
+}
+
+/// A reader of one share of a source. Each worker owns the readers of its share
+/// (e.g. the files assigned to it); the engine polls them from the worker thread.
+pub trait SourceReader: Send {
+    /// Appends up to about `max` updates to `out`; bad input goes to `errors` as entries
+    /// (and as error values in cells), never as a failure. `Err` is for fatal I/O problems.
+    fn poll(
+        &mut self,
+        out: &mut Vec<(Key, Row, Diff)>,
+        errors: &mut Vec<ErrorEntry>,
+        max: usize,
+    ) -> Result<SourceStatus, SourceError>;
+}
+
+/// A writer of one output. Sinks run on worker 0; they receive the consolidated changes of
+/// each closed time, in time order.
+pub trait Sink: Send {
+    /// Writes the changes of one closed time (retractions before insertions within a key).
+    fn write_time(&mut self, time: Time, changes: &[(Key, Row, Diff)]) -> Result<(), SinkError>;
+    /// Called once after the last time, when the inputs are exhausted.
+    fn finish(&mut self) -> Result<(), SinkError>;
+}
+
+/// A fatal source failure (the file vanished, the server refused us…).
+#[derive(Debug, thiserror::Error)]
+#[error("source `{source_name}`: {message}")]
+pub struct SourceError {
+    /// The source's name.
+    pub source_name: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// A fatal sink failure.
+#[derive(Debug, thiserror::Error)]
+#[error("output `{sink_name}`: {message}")]
+pub struct SinkError {
+    /// The sink's description (path, topic…).
+    pub sink_name: String,
+    /// What went wrong.
+    pub message: String,
+}

@@ -1,0 +1,31 @@
+//! Engine errors (typed, for the program and the run) and error-log entries (for bad data).
+
+use serde::{Deserialize, Serialize};
+
+/// One entry of the global error log: bad data never stops the pipeline, it lands here.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ErrorEntry {
+    /// The operator or source that met the problem (e.g. `select`, `csv:orders`).
+    pub operator: String,
+    /// What went wrong, naming the column/value where known.
+    pub message: String,
+    /// Where the data came from or which user call built the operator (`file:line`, …).
+    pub trace: String,
+}
+
+/// Errors that end a run or reject a plan.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The plan is malformed (the TypeScript layer should have caught this).
+    #[error("invalid plan: {0}")]
+    Plan(String),
+    /// A source failed fatally.
+    #[error(transparent)]
+    Source(#[from] crate::connector::SourceError),
+    /// A sink failed fatally.
+    #[error(transparent)]
+    Sink(#[from] crate::connector::SinkError),
+    /// Timely could not start or a worker panicked.
+    #[error("worker failure: {0}")]
+    Worker(String),
+}

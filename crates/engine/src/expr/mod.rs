@@ -1,0 +1,1 @@
+//! Expression compilation and evaluation (placeholder; being written).

@@ -1,0 +1,262 @@
+//! The plan: the operator graph that the TypeScript layer builds as plain data (JSON) and
+//! hands to the engine once per run. Every worker builds the same dataflow from it.
+//!
+//! JSON form: serde's default (externally tagged enums, field names as written here).
+//! Node ids are indices into `Plan::nodes`; a node refers only to earlier nodes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::value::{DType, Time, Value};
+
+/// A whole program: tables (nodes) and the outputs that consume them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    /// Tables in dependency order.
+    pub nodes: Vec<Node>,
+    /// Outputs; each reads one node.
+    pub outputs: Vec<Output>,
+}
+
+/// One table of the program.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Node {
+    /// The operator producing this table.
+    pub op: Op,
+    /// Column names, in row order (for error messages and writers).
+    pub columns: Vec<String>,
+    /// Column types, in row order.
+    pub dtypes: Vec<DType>,
+    /// Where the user built this table (`file:line:col`), for error messages.
+    #[serde(default)]
+    pub trace: Option<String>,
+}
+
+/// An operator. Expressions are evaluated over the operator's *evaluation row*:
+/// for one-input operators that is the input row (ids: `[input id]`); for joins it is the
+/// left row followed by the right row (ids: `[left id, right id]`); for group reductions
+/// see [`Op::GroupBy`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Op {
+    /// Rows given in the plan (markdown fixtures, `tableFromRows`).
+    Static {
+        /// The updates, in any order; times need not be distinct.
+        rows: Vec<StaticRow>,
+        /// Seed for position-derived ids (unique per static table).
+        seed: u64,
+    },
+    /// A connector source (files now; more kinds later).
+    Source {
+        /// What to read and how.
+        source: SourceSpec,
+    },
+    /// The global error log: columns `operator`, `message`, `trace` (all strings).
+    ErrorLog,
+    /// One expression per output column; ids unchanged.
+    Select {
+        /// Input node.
+        input: usize,
+        /// Output column expressions.
+        exprs: Vec<Expr>,
+    },
+    /// Keeps rows whose predicate is `true`; an error value drops the row and logs it.
+    Filter {
+        /// Input node.
+        input: usize,
+        /// Boolean predicate.
+        predicate: Expr,
+    },
+    /// Re-keys rows: new id = `Key::for_values(key exprs)` (`withIdFrom`).
+    Reindex {
+        /// Input node.
+        input: usize,
+        /// Expressions whose values derive the new id.
+        keys: Vec<Expr>,
+    },
+    /// Group and reduce. Rows are grouped by `keys`; the result row id is
+    /// `Key::for_values(group values)` (or the single row id for an empty `keys` with
+    /// `whole_table`). `output` is evaluated over `[group values..., reducer results...]`.
+    GroupBy {
+        /// Input node.
+        input: usize,
+        /// Grouping expressions (evaluated over the input row).
+        keys: Vec<Expr>,
+        /// Reducers (their arguments are evaluated over the input row).
+        reducers: Vec<ReducerSpec>,
+        /// Output columns, over `[group values..., reducer results...]`.
+        output: Vec<Expr>,
+    },
+    /// Equi-join. `left_keys[i]` is matched with `right_keys[i]` (values compared with `eq`).
+    /// No keys means a cross join.
+    Join {
+        /// Left input node.
+        left: usize,
+        /// Right input node.
+        right: usize,
+        /// Inner, left, right or outer.
+        kind: JoinKind,
+        /// Key expressions over the left row.
+        left_keys: Vec<Expr>,
+        /// Key expressions over the right row.
+        right_keys: Vec<Expr>,
+        /// Output columns over `[left row..., right row...]` (an unmatched side is all `None`,
+        /// its id `None`).
+        output: Vec<Expr>,
+        /// Which id the result rows get.
+        id: JoinId,
+    },
+    /// Union of tables with disjoint ids.
+    Concat {
+        /// Input nodes (same columns).
+        inputs: Vec<usize>,
+    },
+    /// Union with fresh ids: `old_id.salted(input index)`.
+    ConcatReindex {
+        /// Input nodes (same columns).
+        inputs: Vec<usize>,
+    },
+}
+
+/// One update of a static table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StaticRow {
+    /// The row id: explicit, or derived from the row's position.
+    pub id: StaticId,
+    /// The cells.
+    pub values: Vec<Value>,
+    /// Commit time.
+    pub time: Time,
+    /// +1 / -1.
+    pub diff: i64,
+}
+
+/// How a static row's id is given.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum StaticId {
+    /// `Key::for_position(seed, n)`: a `-1` row names the position of the row it retracts.
+    Position(u64),
+    /// `Key::for_values(values)` (an explicit `id` column, or primary-key values).
+    Values(Vec<Value>),
+}
+
+/// Kinds of join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinKind {
+    /// Matched pairs only.
+    Inner,
+    /// Plus unmatched left rows.
+    Left,
+    /// Plus unmatched right rows.
+    Right,
+    /// Plus unmatched rows of both sides.
+    Outer,
+}
+
+/// Which id a join result row gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinId {
+    /// `Key::for_pair(left id, right id)`.
+    Pair,
+    /// The left row's id (`{ id: tb.left.id }`).
+    Left,
+    /// The right row's id.
+    Right,
+}
+
+/// A reducer and its arguments (evaluated over the input row).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReducerSpec {
+    /// One of `count countDistinct sum avg min max argmin argmax any unique tuple sortedTuple
+    /// earliest latest ndarray`.
+    pub kind: String,
+    /// Arguments: none for `count`; one value for most; `argmin`/`argmax` take the value
+    /// compared and return the id of its row.
+    pub args: Vec<Expr>,
+    /// Skip `None` arguments (tuple/sortedTuple option).
+    #[serde(default)]
+    pub skip_nones: bool,
+}
+
+/// An expression, compiled once by the engine and evaluated per row.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Expr {
+    /// The evaluation row's column `n`.
+    Col(usize),
+    /// The id of input `n` of the evaluation row (0 for one-input operators; 0 = left,
+    /// 1 = right in joins) as a `Value::Pointer` (or `None` for an unmatched join side).
+    Id(usize),
+    /// A constant.
+    Lit(Value),
+    /// A function applied to arguments. Names are the API's method names:
+    /// `add sub mul div floorDiv mod pow neg eq ne lt le gt ge and or not isNull isNotNull
+    /// fillNull coalesce ifElse require unwrap makeTuple get asString pointerFrom
+    /// str.lower str.upper str.len str.contains str.startsWith str.endsWith str.replace
+    /// str.slice str.split str.strip str.parseInt str.parseFloat str.concat
+    /// num.abs num.round num.floor num.ceil
+    /// dt.floor dt.round dt.year dt.month dt.day dt.hour dt.minute dt.second dt.timestamp
+    /// dt.strftime dt.strptime`. Optional parameters are trailing literal arguments.
+    Call {
+        /// Function name.
+        f: String,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
+    /// Conversion to a type (`cast`). Failing conversions give an error value.
+    Cast {
+        /// Target type.
+        to: DType,
+        /// Converted expression.
+        arg: Box<Expr>,
+    },
+}
+
+/// What a source reads.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SourceSpec {
+    /// The source's stable name (persistence, monitoring, error log).
+    pub name: String,
+    /// Connector kind: `csv`, `jsonlines`, `plaintext`.
+    pub kind: String,
+    /// File or directory path.
+    pub path: String,
+    /// `static` or `streaming`.
+    pub mode: String,
+    /// Indices of primary-key columns; ids derive from their values. Empty: from position.
+    #[serde(default)]
+    pub primary_key: Vec<usize>,
+    /// Connector options (csv delimiter, quote, header…), free-form.
+    #[serde(default)]
+    pub options: serde_json::Value,
+}
+
+/// An output of the program.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Output {
+    /// The node whose changes are written.
+    pub node: usize,
+    /// Where they go.
+    pub sink: SinkSpec,
+}
+
+/// Where an output's changes go.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum SinkSpec {
+    /// Collected in memory and returned to the caller when the run ends (`tb.debug.*`).
+    Collect {
+        /// Caller's handle for the collected changes.
+        id: u32,
+    },
+    /// A change-log file written by a connector (`csv`, `jsonlines`).
+    File {
+        /// Connector kind: `csv` or `jsonlines`.
+        kind: String,
+        /// Output path.
+        path: String,
+    },
+    /// Discards everything (`tb.io.null.write`).
+    Null,
+    /// Calls back into JavaScript per time (`tb.io.subscribe`).
+    Subscribe {
+        /// Caller's handle for the callbacks.
+        id: u32,
+    },
+}

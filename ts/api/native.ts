@@ -1,0 +1,104 @@
+/**
+ * Loads the Rust addon and describes the calls the TypeScript layer makes into it.
+ * This file is the whole contract between `ts/api` and `bindings/`.
+ */
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Options of one run, as the engine reads them. */
+export interface NativeRunOptions {
+  /** Timely worker threads in this process. */
+  threads: number;
+}
+
+/**
+ * One collected change as it crosses from the engine:
+ * `[rowIdHex, cells, time, diff]`. Cells use the tagged encoding of `decodeCell`.
+ */
+export type NativeChange = [string, NativeCell[], number, number];
+
+/** A cell as encoded by the engine (see `bindings/src/encode.rs`). */
+export type NativeCell =
+  | null
+  | boolean
+  | number
+  | string
+  | NativeCell[]
+  | { $int: string }
+  | { $float: string }
+  | { $dt: string }
+  | { $dur: string }
+  | { $json: unknown }
+  | { $ptr: string }
+  | { $bytes: string }
+  | { $error: true };
+
+/** The result of a finished run. */
+export interface NativeRunResult {
+  /** Changes of each `Collect` sink, by sink id, in time order. */
+  collected: Record<string, NativeChange[]>;
+}
+
+/** The functions the addon exports. */
+export interface NativeBinding {
+  /** The engine's version string. */
+  engineVersion(): string;
+  /**
+   * Runs a plan (JSON of `crates/engine/src/plan.rs`) until its sources are exhausted.
+   * Never blocks the Node thread; rejects with an `Error` whose message starts with a code
+   * in brackets, e.g. `[TRIBUTARY_PLAN] ...`.
+   */
+  runPlan(planJson: string, options: NativeRunOptions): Promise<string>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Platform suffixes (napi-rs convention) of the binaries we know how to build or ship. */
+export const SUPPORTED_TARGETS: Record<string, string> = {
+  "linux-x64": "linux-x64-gnu",
+  "linux-arm64": "linux-arm64-gnu",
+  "darwin-arm64": "darwin-arm64",
+  "darwin-x64": "darwin-x64",
+  "win32-x64": "win32-x64-msvc",
+};
+
+let cached: NativeBinding | undefined;
+
+/** Loads the addon once; throws an error that says what is missing and how to fix it. */
+export function loadNative(): NativeBinding {
+  if (cached) return cached;
+  const suffix = SUPPORTED_TARGETS[`${process.platform}-${process.arch}`];
+  if (!suffix) {
+    throw new Error(
+      `[TRIBUTARY_NATIVE] no Tributary engine binary for ${process.platform}-${process.arch}. ` +
+        `Supported targets: ${Object.values(SUPPORTED_TARGETS).join(", ")}.`,
+    );
+  }
+  const require = createRequire(import.meta.url);
+  const candidates = [
+    join(here, "..", "..", "native", `tributary.${suffix}.node`),
+    join(here, "..", "native", `tributary.${suffix}.node`),
+  ];
+  const tried: string[] = [];
+  for (const file of candidates) {
+    tried.push(file);
+    if (existsSync(file)) {
+      cached = require(file) as NativeBinding;
+      return cached;
+    }
+  }
+  const pkg = `@tributary/${suffix}`;
+  try {
+    cached = require(pkg) as NativeBinding;
+    return cached;
+  } catch {
+    tried.push(pkg);
+  }
+  throw new Error(
+    `[TRIBUTARY_NATIVE] the Tributary engine addon is not built for ${suffix}. ` +
+      `Looked for: ${tried.join(", ")}. Run \`npm run build:native\` (needs a Rust toolchain, ` +
+      `https://rustup.rs) or install the prebuilt package ${pkg}.`,
+  );
+}

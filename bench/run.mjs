@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Benchmark harness. Usage:
+//   npm run bench -- --suite w1 --engines tributary,pathway,node [--size 20000000] [--threads 1,2] [--rounds 3]
+//   npm run bench -- --suite b0 [--size 2000000]
+//   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
+// Smoke mode only checks correctness (exit 0/1); it writes no results.
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runW1 } from "./lib/w1.mjs";
+import { runB0 } from "./lib/b0.mjs";
+import { renderReport } from "./lib/report.mjs";
+import { w1Svg } from "./lib/svg.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function parseArgs(argv) {
+  const o = { suite: "w1", engines: "tributary,pathway,node", threads: "1,2", rounds: "3", smoke: false, note: "" };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--smoke") o.smoke = true;
+    else if (a === "--help" || a === "-h") o.help = true;
+    else if (a.startsWith("--")) {
+      const [k, v] = a.includes("=") ? a.slice(2).split("=", 2) : [a.slice(2), argv[++i]];
+      o[k] = v;
+    }
+  }
+  return o;
+}
+
+const a = parseArgs(process.argv.slice(2));
+if (a.help) {
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 7).join("\n"));
+  process.exit(0);
+}
+const log = (s) => console.error(`[bench] ${s}`);
+const resultsDir = join(root, "bench", "results");
+const rawDir = join(resultsDir, "raw");
+
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+let result;
+if (a.suite === "w1") {
+  const opts = {
+    engines: a.engines.split(",").filter(Boolean),
+    size: Number(a.size ?? (a.smoke ? 20000 : 20_000_000)),
+    threads: a.threads.split(",").map(Number),
+    rounds: Number(a.rounds),
+    smoke: a.smoke,
+    note: a.note,
+  };
+  result = await runW1(root, opts, log);
+} else if (a.suite === "b0") {
+  result = await runB0(root, { size: Number(a.size ?? (a.smoke ? 20000 : 2_000_000)), smoke: a.smoke, note: a.note }, log);
+} else {
+  log(`unknown suite ${a.suite}`);
+  process.exit(2);
+}
+
+if (a.smoke) {
+  log(`smoke ${result.ok ? "PASS" : "FAIL"}`);
+  process.exit(result.ok ? 0 : 1);
+}
+
+mkdirSync(rawDir, { recursive: true });
+writeFileSync(join(rawDir, `${a.suite}-${stamp}.json`), JSON.stringify(result.summary, null, 2));
+writeFileSync(join(resultsDir, `${a.suite}.json`), JSON.stringify(result.summary, null, 2));
+if (a.suite === "w1") writeFileSync(join(resultsDir, "w1.svg"), w1Svg(result.summary));
+const summaries = {};
+for (const s of ["w1", "b0"]) {
+  const p = join(resultsDir, `${s}.json`);
+  if (existsSync(p)) summaries[s] = JSON.parse(readFileSync(p, "utf8"));
+}
+writeFileSync(join(resultsDir, "REPORT.md"), renderReport(summaries));
+log(`wrote bench/results/REPORT.md and raw/${a.suite}-${stamp}.json (${result.ok ? "all runs correct" : "SOME RUNS FAILED"})`);
+process.exit(result.ok ? 0 : 1);

@@ -9,3 +9,5 @@ pub mod value;
 
 pub use error::{EngineError, ErrorEntry};
 pub use value::{DType, Diff, Key, Row, Time, Value};
+pub mod dataflow;
+pub mod runtime;

@@ -1,0 +1,72 @@
+//! The worker-local buffer where operators leave error-log entries for bad data.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::error::ErrorEntry;
+
+/// Error-log entries produced on this worker and not yet fed to the error-log table.
+#[derive(Clone, Default)]
+pub struct ErrorBuffer {
+    entries: Rc<RefCell<Vec<ErrorEntry>>>,
+}
+
+impl ErrorBuffer {
+    /// A reporter that tags entries with an operator name and the user's call site.
+    pub fn reporter(&self, operator: &str, trace: Option<String>) -> Reporter {
+        Reporter {
+            buffer: self.clone(),
+            operator: operator.to_string(),
+            trace: trace.unwrap_or_default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Adds entries (from sources).
+    pub fn extend(&self, entries: impl IntoIterator<Item = ErrorEntry>) {
+        self.entries.borrow_mut().extend(entries);
+    }
+
+    /// Takes every buffered entry.
+    pub fn drain(&self) -> Vec<ErrorEntry> {
+        std::mem::take(&mut *self.entries.borrow_mut())
+    }
+
+    /// True when nothing is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.borrow().is_empty()
+    }
+}
+
+/// Collects expression error messages of one operator and files them as entries.
+#[derive(Clone)]
+pub struct Reporter {
+    buffer: ErrorBuffer,
+    operator: String,
+    trace: String,
+    /// Messages of the evaluation in progress; `flush` files them.
+    pub scratch: Vec<String>,
+}
+
+impl Reporter {
+    /// Files the messages gathered in `scratch`.
+    pub fn flush(&mut self) {
+        if self.scratch.is_empty() {
+            return;
+        }
+        let mut entries = self.buffer.entries.borrow_mut();
+        for message in self.scratch.drain(..) {
+            entries.push(ErrorEntry {
+                operator: self.operator.clone(),
+                message,
+                trace: self.trace.clone(),
+            });
+        }
+    }
+
+    /// Files one message directly.
+    pub fn report(&mut self, message: String) {
+        self.scratch.push(message);
+        self.flush();
+    }
+}

@@ -1,0 +1,177 @@
+//! Turns a [`Plan`] into a timely/differential dataflow, one collection per plan node.
+//! Every worker calls [`build`] with the same plan and so builds the same dataflow.
+
+mod errors;
+mod join;
+mod ops;
+mod output;
+mod reduce;
+mod reducers;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use differential_dataflow::input::{Input as _, InputSession};
+use timely::dataflow::operators::Probe;
+use differential_dataflow::VecCollection;
+use timely::dataflow::operators::probe::Handle as ProbeHandle;
+use timely::dataflow::Scope;
+
+pub use errors::ErrorBuffer;
+pub use output::{OutputContext, SinkOpener};
+
+use crate::error::EngineError;
+use crate::plan::{Node, Op, Plan};
+use crate::value::{Diff, Key, Row, Time};
+
+/// A table inside the dataflow: `(row id, row)` updates.
+pub type Coll<'s> = VecCollection<'s, Time, (Key, Row), Diff>;
+
+/// An input of the dataflow that the worker loop feeds.
+pub type Input = InputSession<Time, (Key, Row), Diff>;
+
+/// What the worker loop needs after building: the inputs it feeds and how to tell when the
+/// dataflow is done.
+pub struct Built {
+    /// One input per `Static`/`Source` node, by node index.
+    pub inputs: Vec<(usize, Input)>,
+    /// The error log's input, when the plan reads the error log.
+    pub error_input: Option<Input>,
+    /// Probes on every node that does not depend on the error log (they must finish before
+    /// the error log can close).
+    pub data_probe: ProbeHandle<Time>,
+    /// Probe on every output.
+    pub output_probe: ProbeHandle<Time>,
+}
+
+/// Builds the dataflow of `plan` in `scope`. Errors met by operators go to `errors`.
+pub fn build<'s>(
+    scope: Scope<'s, Time>,
+    plan: &Plan,
+    errors: &ErrorBuffer,
+    outputs: &mut OutputContext,
+) -> Result<Built, EngineError> {
+    let mut colls: Vec<Coll<'s>> = Vec::with_capacity(plan.nodes.len());
+    let mut inputs = Vec::new();
+    let mut error_input = None;
+    let depends_on_log = error_log_dependents(plan);
+    let data_probe = ProbeHandle::new();
+    let output_probe = ProbeHandle::new();
+    for (index, node) in plan.nodes.iter().enumerate() {
+        let coll = match &node.op {
+            Op::Static { .. } | Op::Source { .. } => {
+                let (input, coll) = scope.new_collection::<(Key, Row), Diff>();
+                inputs.push((index, input));
+                coll
+            }
+            Op::ErrorLog => {
+                if error_input.is_some() {
+                    return Err(EngineError::Plan("the error log appears twice".into()));
+                }
+                let (input, coll) = scope.new_collection::<(Key, Row), Diff>();
+                error_input = Some(input);
+                coll
+            }
+            _ => build_operator(&colls, plan, node, errors)?,
+        };
+        if !depends_on_log[index] {
+            coll.inner.clone().probe_with(&data_probe);
+        }
+        colls.push(coll);
+    }
+    for (position, output) in plan.outputs.iter().enumerate() {
+        let coll = colls
+            .get(output.node)
+            .ok_or_else(|| EngineError::Plan(format!("output reads unknown node {}", output.node)))?
+            .clone();
+        outputs.attach(position, output, &plan.nodes[output.node], coll, &output_probe)?;
+    }
+    Ok(Built { inputs, error_input, data_probe, output_probe })
+}
+
+fn input_of<'a, 's>(colls: &'a [Coll<'s>], index: usize) -> Result<&'a Coll<'s>, EngineError> {
+    colls
+        .get(index)
+        .ok_or_else(|| EngineError::Plan(format!("node reads node {index}, which is not before it")))
+}
+
+fn build_operator<'s>(
+    colls: &[Coll<'s>],
+    plan: &Plan,
+    node: &Node,
+    errors: &ErrorBuffer,
+) -> Result<Coll<'s>, EngineError> {
+    let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
+    Ok(match &node.op {
+        Op::Select { input, exprs } => ops::select(input_of(colls, *input)?.clone(), exprs, reporter)?,
+        Op::Filter { input, predicate } => {
+            ops::filter(input_of(colls, *input)?.clone(), predicate, reporter)?
+        }
+        Op::Reindex { input, keys } => ops::reindex(input_of(colls, *input)?.clone(), keys, reporter)?,
+        Op::GroupBy { input, keys, reducers, output } => {
+            reduce::group_by(input_of(colls, *input)?.clone(), keys, reducers, output, reporter)?
+        }
+        Op::Join { left, right, kind, left_keys, right_keys, output, id } => join::join(
+            join::JoinInputs {
+                left: input_of(colls, *left)?.clone(),
+                right: input_of(colls, *right)?.clone(),
+                left_width: plan.nodes[*left].columns.len(),
+                right_width: plan.nodes[*right].columns.len(),
+            },
+            *kind,
+            left_keys,
+            right_keys,
+            output,
+            *id,
+            reporter,
+        )?,
+        Op::Concat { inputs } => ops::concat(collect_inputs(colls, inputs)?, false),
+        Op::ConcatReindex { inputs } => ops::concat(collect_inputs(colls, inputs)?, true),
+        Op::Static { .. } | Op::Source { .. } | Op::ErrorLog => unreachable!("inputs are built by `build`"),
+    })
+}
+
+fn collect_inputs<'s>(colls: &[Coll<'s>], inputs: &[usize]) -> Result<Vec<Coll<'s>>, EngineError> {
+    inputs.iter().map(|i| input_of(colls, *i).cloned()).collect()
+}
+
+/// The operator's name as the error log shows it.
+pub fn op_name(op: &Op) -> &'static str {
+    match op {
+        Op::Static { .. } => "static",
+        Op::Source { .. } => "source",
+        Op::ErrorLog => "error_log",
+        Op::Select { .. } => "select",
+        Op::Filter { .. } => "filter",
+        Op::Reindex { .. } => "with_id_from",
+        Op::GroupBy { .. } => "reduce",
+        Op::Join { .. } => "join",
+        Op::Concat { .. } => "concat",
+        Op::ConcatReindex { .. } => "concat_reindex",
+    }
+}
+
+/// For each node: does it (transitively) read the error log?
+fn error_log_dependents(plan: &Plan) -> Vec<bool> {
+    let mut depends = vec![false; plan.nodes.len()];
+    for (index, node) in plan.nodes.iter().enumerate() {
+        depends[index] = match &node.op {
+            Op::ErrorLog => true,
+            Op::Static { .. } | Op::Source { .. } => false,
+            Op::Select { input, .. }
+            | Op::Filter { input, .. }
+            | Op::Reindex { input, .. }
+            | Op::GroupBy { input, .. } => depends.get(*input).copied().unwrap_or(false),
+            Op::Join { left, right, .. } => {
+                depends.get(*left).copied().unwrap_or(false) || depends.get(*right).copied().unwrap_or(false)
+            }
+            Op::Concat { inputs } | Op::ConcatReindex { inputs } => {
+                inputs.iter().any(|i| depends.get(*i).copied().unwrap_or(false))
+            }
+        };
+    }
+    depends
+}
+
+/// Shared, worker-local mutable state (operators run on one thread).
+pub(crate) type Shared<T> = Rc<RefCell<T>>;

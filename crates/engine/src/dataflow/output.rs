@@ -1,0 +1,109 @@
+//! Outputs: every output's changes are gathered on worker 0, consolidated per closed time and
+//! handed to its [`Sink`] in time order.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::probe::Handle as ProbeHandle;
+use timely::dataflow::operators::Probe;
+
+use super::Coll;
+use crate::connector::{Sink, SinkError};
+use crate::error::EngineError;
+use crate::plan::{Node, Output};
+use crate::value::{Diff, Key, Row, Time};
+
+/// Opens the sink of output number `position` (called on worker 0 only).
+pub type SinkOpener = Box<dyn FnMut(usize, &Output, &Node) -> Result<Box<dyn Sink>, SinkError>>;
+
+/// Worker-side state for attaching outputs.
+pub struct OutputContext {
+    opener: Option<SinkOpener>,
+    /// The first fatal sink error, for the worker loop to report.
+    pub fatal: Rc<RefCell<Option<EngineError>>>,
+}
+
+impl OutputContext {
+    /// `opener` is `Some` on the worker that writes outputs (worker 0).
+    pub fn new(opener: Option<SinkOpener>) -> OutputContext {
+        OutputContext { opener, fatal: Rc::new(RefCell::new(None)) }
+    }
+
+    /// Routes `coll`'s changes to the sink of `output`.
+    pub fn attach<'s>(
+        &mut self,
+        position: usize,
+        output: &Output,
+        node: &Node,
+        coll: Coll<'s>,
+        probe: &ProbeHandle<Time>,
+    ) -> Result<(), EngineError> {
+        let mut sink = match self.opener.as_mut() {
+            Some(open) => Some(open(position, output, node)?),
+            None => None,
+        };
+        let fatal = self.fatal.clone();
+        coll.inner
+            .unary_frontier::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
+                Exchange::new(|_: &((Key, Row), Time, Diff)| 0u64),
+                "Output",
+                move |_capability, _info| {
+                    let mut stash: BTreeMap<Time, Vec<(Key, Row, Diff)>> = BTreeMap::new();
+                    let mut finished = false;
+                    move |(input, frontier), _output| {
+                        input.for_each(|_time, data| {
+                            for ((key, row), time, diff) in data.drain(..) {
+                                stash.entry(time).or_default().push((key, row, diff));
+                            }
+                        });
+                        let Some(sink) = sink.as_mut() else {
+                            stash.clear();
+                            return;
+                        };
+                        while let Some(entry) = stash.first_entry() {
+                            if frontier.less_equal(entry.key()) {
+                                break;
+                            }
+                            let (time, mut changes) = entry.remove_entry();
+                            consolidate_changes(&mut changes);
+                            if changes.is_empty() {
+                                continue;
+                            }
+                            if let Err(error) = sink.write_time(time, &changes) {
+                                fatal.borrow_mut().get_or_insert(error.into());
+                            }
+                        }
+                        if frontier.is_empty() && !finished {
+                            finished = true;
+                            if let Err(error) = sink.finish() {
+                                fatal.borrow_mut().get_or_insert(error.into());
+                            }
+                        }
+                    }
+                },
+            )
+            .probe_with(probe);
+        Ok(())
+    }
+}
+
+/// Sums the diffs of equal `(key, row)` pairs, drops zeros, and orders deletions first.
+pub fn consolidate_changes(changes: &mut Vec<(Key, Row, Diff)>) {
+    changes.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let mut write = 0;
+    for read in 0..changes.len() {
+        if write > 0 && changes[write - 1].0 == changes[read].0 && changes[write - 1].1 == changes[read].1 {
+            changes[write - 1].2 += changes[read].2;
+        } else {
+            changes.swap(write, read);
+            write += 1;
+        }
+    }
+    changes.truncate(write);
+    changes.retain(|c| c.2 != 0);
+    changes.sort_by(|a, b| (a.2 > 0, a.0).cmp(&(b.2 > 0, b.0)));
+}

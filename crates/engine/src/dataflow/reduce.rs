@@ -1,0 +1,69 @@
+//! `groupBy(...).reduce(...)` as a differential `reduce` keyed by the group's id.
+
+use std::sync::Arc;
+
+use differential_dataflow::AsCollection;
+use timely::dataflow::operators::vec::Map;
+
+use super::errors::Reporter;
+use super::ops::{compile_all, eval_row};
+use super::reducers::{GroupEntry, Reducer};
+use super::Coll;
+use crate::error::EngineError;
+use crate::plan::{Expr, ReducerSpec};
+use crate::value::{Key, Row, Value};
+
+/// Groups `input` by `keys` and computes `reducers`; `output` is evaluated over
+/// `[group values..., reducer results...]`. Result ids are `Key::for_values(group values)`.
+pub fn group_by<'s>(
+    input: Coll<'s>,
+    keys: &[Expr],
+    specs: &[ReducerSpec],
+    output: &[Expr],
+    reporter: Reporter,
+) -> Result<Coll<'s>, EngineError> {
+    let key_exprs = compile_all(keys)?;
+    let mut arg_exprs = Vec::new();
+    let mut reducers = Vec::new();
+    for spec in specs {
+        reducers.push(Reducer::new(spec, arg_exprs.len())?);
+        arg_exprs.extend(compile_all(&spec.args)?);
+    }
+    let output_exprs = compile_all(output)?;
+    let needs_id = reducers.iter().any(Reducer::needs_id);
+    let needs_time = reducers.iter().any(Reducer::needs_time);
+
+    let mut entry_reporter = reporter.clone();
+    let entries = input
+        .inner
+        .flat_map(move |((key, row), time, diff)| {
+            let group = eval_row(&key_exprs, &row, &[Some(key)], &mut entry_reporter);
+            if group.iter().any(Value::is_error) {
+                entry_reporter.report(format!("reduce: the grouping value of row {key} is an error; the row is dropped"));
+                return None;
+            }
+            let args = eval_row(&arg_exprs, &row, &[Some(key)], &mut entry_reporter);
+            let id = if needs_id { key } else { Key::default() };
+            let at = if needs_time { time } else { 0 };
+            let entry: GroupEntry = (group.clone(), args, id, at);
+            Some(((Key::for_values(&group), entry), time, diff))
+        })
+        .as_collection();
+
+    let mut reduce_reporter = reporter.clone();
+    let mut output_reporter = reporter.clone();
+    let reduced = entries.reduce(move |_group, input: &[(&GroupEntry, isize)], out: &mut Vec<(Row, isize)>| {
+        let group_values = &input[0].0 .0;
+        let mut cells: Vec<Value> = group_values.iter().cloned().collect();
+        for reducer in &reducers {
+            cells.push(reducer.compute(input, &mut reduce_reporter.scratch));
+        }
+        reduce_reporter.flush();
+        out.push((Arc::from(cells), 1));
+    });
+
+    Ok(reduced.map(move |(group, cells)| {
+        let row = eval_row(&output_exprs, &cells, &[Some(group)], &mut output_reporter);
+        (group, row)
+    }))
+}

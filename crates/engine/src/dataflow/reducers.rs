@@ -1,0 +1,193 @@
+//! The built-in reducers of `groupBy().reduce()`, computed from a group's accumulated values.
+
+use std::sync::Arc;
+
+use crate::error::EngineError;
+use crate::plan::ReducerSpec;
+use crate::value::{Diff, Key, Row, Time, Value};
+
+/// What the reduce operator stores per input row: group values, reducer arguments, and
+/// (only when some reducer needs them) the row id and insertion time. Rows whose stored
+/// parts are equal consolidate, which is what makes `count`/`sum` cheap.
+pub type GroupEntry = (Row, Row, Key, Time);
+
+/// The kinds of reducer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Count,
+    CountDistinct,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    ArgMin,
+    ArgMax,
+    Any,
+    Unique,
+    Tuple,
+    SortedTuple,
+    Earliest,
+    Latest,
+}
+
+/// One reducer, bound to its arguments' positions in the stored argument row.
+#[derive(Clone, Debug)]
+pub struct Reducer {
+    kind: Kind,
+    arg: usize,
+    skip_nones: bool,
+}
+
+impl Reducer {
+    /// Binds `spec`, whose arguments start at `arg` in the argument row.
+    pub fn new(spec: &ReducerSpec, arg: usize) -> Result<Reducer, EngineError> {
+        let kind = match spec.kind.as_str() {
+            "count" => Kind::Count,
+            "countDistinct" => Kind::CountDistinct,
+            "sum" => Kind::Sum,
+            "avg" => Kind::Avg,
+            "min" => Kind::Min,
+            "max" => Kind::Max,
+            "argmin" => Kind::ArgMin,
+            "argmax" => Kind::ArgMax,
+            "any" => Kind::Any,
+            "unique" => Kind::Unique,
+            "tuple" | "ndarray" => Kind::Tuple,
+            "sortedTuple" => Kind::SortedTuple,
+            "earliest" => Kind::Earliest,
+            "latest" => Kind::Latest,
+            other => return Err(EngineError::Plan(format!("unknown reducer `{other}`"))),
+        };
+        let wanted = if kind == Kind::Count { 0 } else { 1 };
+        if spec.args.len() < wanted {
+            return Err(EngineError::Plan(format!("reducer `{}` needs an argument", spec.kind)));
+        }
+        Ok(Reducer { kind, arg, skip_nones: spec.skip_nones })
+    }
+
+    /// How many argument values this reducer stores.
+    pub fn arity(spec: &ReducerSpec) -> usize {
+        spec.args.len()
+    }
+
+    /// Does the reducer need row ids?
+    pub fn needs_id(&self) -> bool {
+        matches!(self.kind, Kind::ArgMin | Kind::ArgMax | Kind::Tuple | Kind::Earliest | Kind::Latest)
+    }
+
+    /// Does the reducer need insertion times?
+    pub fn needs_time(&self) -> bool {
+        matches!(self.kind, Kind::Earliest | Kind::Latest)
+    }
+
+    /// Computes the reducer over a group's entries (sorted, with positive multiplicities).
+    pub fn compute(&self, group: &[(&GroupEntry, Diff)], errors: &mut Vec<String>) -> Value {
+        let values = group.iter().filter(|(_, diff)| *diff > 0).map(|(entry, diff)| (entry, *diff));
+        match self.kind {
+            Kind::Count => Value::Int(values.map(|(_, d)| d as i64).sum()),
+            Kind::CountDistinct => {
+                let mut distinct: Vec<&Value> = values.map(|(e, _)| &e.1[self.arg]).collect();
+                distinct.sort();
+                distinct.dedup();
+                Value::Int(distinct.len() as i64)
+            }
+            Kind::Sum => self.sum(values.map(|(e, d)| (&e.1[self.arg], d)), errors).0,
+            Kind::Avg => {
+                let (total, count) = self.sum(values.map(|(e, d)| (&e.1[self.arg], d)), errors);
+                match total {
+                    Value::Int(i) if count > 0 => Value::Float(i as f64 / count as f64),
+                    Value::Float(f) if count > 0 => Value::Float(f / count as f64),
+                    Value::Error => Value::Error,
+                    _ => Value::None,
+                }
+            }
+            Kind::Min | Kind::Max => {
+                let present = values.map(|(e, _)| &e.1[self.arg]).filter(|v| !v.is_none());
+                let chosen = if self.kind == Kind::Min { present.min() } else { present.max() };
+                chosen.cloned().unwrap_or(Value::None)
+            }
+            Kind::ArgMin | Kind::ArgMax => {
+                let present = values.map(|(e, _)| (&e.1[self.arg], e.2)).filter(|(v, _)| !v.is_none());
+                let chosen = if self.kind == Kind::ArgMin {
+                    present.min()
+                } else {
+                    present.max_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)))
+                };
+                chosen.map(|(_, id)| Value::Pointer(id)).unwrap_or(Value::None)
+            }
+            Kind::Any => values.map(|(e, _)| e.1[self.arg].clone()).next().unwrap_or(Value::None),
+            Kind::Unique => {
+                let mut distinct: Vec<&Value> = values.map(|(e, _)| &e.1[self.arg]).collect();
+                distinct.dedup();
+                distinct.sort();
+                distinct.dedup();
+                match distinct.as_slice() {
+                    [] => Value::None,
+                    [one] => (*one).clone(),
+                    _ => {
+                        errors.push(format!("unique: the group has {} distinct values", distinct.len()));
+                        Value::Error
+                    }
+                }
+            }
+            Kind::Tuple | Kind::SortedTuple => {
+                let mut items: Vec<(Key, &Value, Diff)> = values
+                    .map(|(e, d)| (e.2, &e.1[self.arg], d))
+                    .filter(|(_, v, _)| !(self.skip_nones && v.is_none()))
+                    .collect();
+                if self.kind == Kind::Tuple {
+                    items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+                } else {
+                    items.sort_by(|a, b| a.1.cmp(b.1));
+                }
+                let mut out = Vec::new();
+                for (_, value, diff) in items {
+                    for _ in 0..diff {
+                        out.push(value.clone());
+                    }
+                }
+                Value::Tuple(Arc::from(out))
+            }
+            Kind::Earliest | Kind::Latest => {
+                let timed = values.map(|(e, _)| (e.3, e.2, &e.1[self.arg]));
+                let chosen = if self.kind == Kind::Earliest { timed.min() } else { timed.max() };
+                chosen.map(|(_, _, v)| v.clone()).unwrap_or(Value::None)
+            }
+        }
+    }
+
+    /// Sums numbers with multiplicities; returns the total and the count of summed values.
+    fn sum<'a>(&self, values: impl Iterator<Item = (&'a Value, Diff)>, errors: &mut Vec<String>) -> (Value, i64) {
+        let mut int_total: i64 = 0;
+        let mut float_total: f64 = 0.0;
+        let mut is_float = false;
+        let mut count: i64 = 0;
+        for (value, diff) in values {
+            match value {
+                Value::None => continue,
+                Value::Int(i) => match i.checked_mul(diff as i64).and_then(|x| int_total.checked_add(x)) {
+                    Some(total) => int_total = total,
+                    None => {
+                        errors.push("sum: integer overflow".to_string());
+                        return (Value::Error, 0);
+                    }
+                },
+                Value::Float(f) => {
+                    is_float = true;
+                    float_total += f * diff as f64;
+                }
+                Value::Error => return (Value::Error, 0),
+                other => {
+                    errors.push(format!("sum: cannot add a non-number ({other:?})"));
+                    return (Value::Error, 0);
+                }
+            }
+            count += diff as i64;
+        }
+        if is_float {
+            (Value::Float(float_total + int_total as f64), count)
+        } else {
+            (Value::Int(int_total), count)
+        }
+    }
+}

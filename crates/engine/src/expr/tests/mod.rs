@@ -1,0 +1,1 @@
+//! Unit tests of expression compilation and evaluation, by function family.

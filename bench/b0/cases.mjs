@@ -16,6 +16,16 @@ function timeIt(fn, n) {
   return Number(process.hrtime.bigint() - t0) / n;
 }
 
+/** Median ns per unit over 5 passes, after 2 warm-up passes (lets V8 optimise `fn`). */
+function timeHot(fn, n) {
+  fn();
+  fn();
+  const xs = [];
+  for (let i = 0; i < 5; i++) xs.push(timeIt(fn, n));
+  xs.sort((a, b) => a - b);
+  return xs[2];
+}
+
 async function timeAsync(fn) {
   const t0 = process.hrtime.bigint();
   await fn();
@@ -56,10 +66,10 @@ const cases = {
     const ys = new Float64Array(N);
     const f = (x) => x * 2 + 1;
     const fns = [f, (x) => x * 2 + 1]; // two call targets keep the call site from being trivially folded
-    timeIt(() => {
+    const loop = () => {
       for (let i = 0; i < N; i++) ys[i] = fns[i & 1](xs[i]);
-    }, N);
-    return { nsPerRow: timeIt(() => { for (let i = 0; i < N; i++) ys[i] = fns[i & 1](xs[i]); }, N) };
+    };
+    return { nsPerRow: timeHot(loop, N) };
   },
   /** Plain JS: one call over the whole batch (typed arrays). */
   "js-call-batched": async () => {
@@ -68,16 +78,17 @@ const cases = {
     const g = (a, b) => {
       for (let i = 0; i < a.length; i++) b[i] = a[i] * 2 + 1;
     };
-    g(xs, ys);
-    return { nsPerRow: timeIt(() => g(xs, ys), N) };
+    return { nsPerRow: timeHot(() => g(xs, ys), N) };
   },
   /** Native no-op call: JS -> addon -> JS (engineVersion), per call. */
   "noop-native-call": async () => {
     const { loadNative } = await import("../../dist/api/native.js");
     const nat = loadNative();
     const calls = Math.min(N, 2_000_000);
-    for (let i = 0; i < 10000; i++) nat.engineVersion();
-    return { nsPerRow: timeIt(() => { for (let i = 0; i < calls; i++) nat.engineVersion(); }, calls) };
+    const loop = () => {
+      for (let i = 0; i < calls; i++) nat.engineVersion();
+    };
+    return { nsPerRow: timeHot(loop, calls) };
   },
   /** Building the JS objects alone (what a caller pays before tableFromRows). */
   "build-objects": async () => {

@@ -117,10 +117,12 @@ export function machineLoad() {
   return { load1: l1, load5: l5, load15: l15 };
 }
 
-/** Total CPU jiffies (busy, all) from /proc/stat, for measuring machine-wide busy time. */
+/**
+ * CPU jiffies from /proc/stat: `busy` (all but idle, iowait and steal), `steal` (time the
+ * hypervisor gave this VM's CPUs to someone else: a sign of load outside this machine's view).
+ */
 export function cpuJiffies() {
   const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + (f[4] || 0);
-  const all = f.reduce((a, b) => a + b, 0);
-  return { busy: all - idle, all };
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return { busy: user + nice + system + (irq || 0) + (softirq || 0), steal: steal || 0 };
 }

@@ -50,12 +50,12 @@ function w1Section(s) {
       "Every timed run's output is checked the same way; failed runs are excluded.",
   );
   out.push("");
-  out.push("| engine | workers | words/s | steady words/s | words per CPU-s | steady words per CPU-s | wall s | CPU s | start-up s | peak RSS MiB | other load (cores) |");
+  out.push("| engine | workers | words/s | steady words/s | words per CPU-s | steady words per CPU-s | wall s | CPU s | start-up s | peak RSS MiB | other load / steal (cores, max) |");
   out.push("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of s.rows ?? []) {
     out.push(
       `| ${r.engine} | ${r.threads} | ${fM(r.wordsPerSec)} | ${fM(r.steadyWordsPerSec)} | ${fM(r.wordsPerCpuSec)} | ${fM(r.steadyWordsPerCpuSec)} | ` +
-        `${f2(r.wallSec)} | ${f2(r.cpuSec)} | ${f2(r.startupSec)} | ${fMiB(r.maxRssMiB)} | ${f2(r.otherCoresMax)} |`,
+        `${f2(r.wallSec)} | ${f2(r.cpuSec)} | ${f2(r.startupSec)} | ${fMiB(r.maxRssMiB)} | ${f2(r.otherCoresMax)} / ${f2(r.stealCoresMax)} |`,
     );
   }
   out.push("");
@@ -70,13 +70,14 @@ function w1Section(s) {
     );
   }
   out.push("");
-  const noisy = (s.rows ?? []).filter((r) => r.otherCoresMax > 0.25);
+  const noisy = (s.rows ?? []).filter((r) => r.otherCoresMax > 0.25 || r.stealCoresMax > 0.1);
   out.push(
     `Machine load: loadavg ${s.loadBefore?.load1} before, ${s.loadAfter?.load1} after. ` +
       (noisy.length
         ? `**Overlap with other load**: during some runs other processes used up to ${f2(Math.max(...noisy.map((r) => r.otherCoresMax)))} cores ` +
+          `and the hypervisor took up to ${f2(Math.max(...noisy.map((r) => r.stealCoresMax)))} cores (steal) ` +
           `(${noisy.map((r) => `${r.engine}/t${r.threads}`).join(", ")}); treat those rows with care.`
-        : "No run overlapped with significant other load (< 0.25 cores of other processes on average during each run)."),
+        : "No run overlapped with significant other load (< 0.25 cores of other processes and < 0.1 cores of steal on average during each run)."),
   );
   out.push("");
   out.push("![W1 chart](w1.svg)");

@@ -23,11 +23,15 @@ async function runOnce(root, cfg, file, outDir, log) {
   rmSync(output, { recursive: true, force: true });
   const { cmd, args, env } = w1Command(cfg.engine, root, { input: file.path, output, threads: cfg.threads });
   const j0 = cpuJiffies();
+  const h0 = process.cpuUsage();
   const m = await measure(cmd, args, { env, cwd: root });
+  const h1 = process.cpuUsage(h0);
   const j1 = cpuJiffies();
-  // Machine-wide busy CPU during the run minus the child's own CPU = load from other processes.
-  const busySec = (j1.busy - j0.busy) / USER_HZ;
+  // Machine-wide busy CPU during the run minus the child's and the harness's own CPU = load from
+  // other processes.
+  const busySec = (j1.busy - j0.busy) / USER_HZ - (h1.user + h1.system) / 1e6;
   const otherCores = Math.max(0, (busySec - m.cpuSec) / m.wallSec);
+  const stealCores = (j1.steal - j0.steal) / USER_HZ / m.wallSec;
   let hash = null;
   let error = null;
   if (m.ok) {
@@ -61,13 +65,14 @@ async function runOnce(root, cfg, file, outDir, log) {
     sysSec: m.sysSec,
     maxRssBytes: m.maxRssBytes,
     otherCores,
+    stealCores,
     correct,
     error,
     phases,
   };
   log(
     `  ${cfg.engine} t${cfg.threads} ${file.lines} lines: ${m.wallSec.toFixed(2)} s wall, ${m.cpuSec.toFixed(2)} s cpu, ` +
-      `${(m.maxRssBytes / 2 ** 20).toFixed(0)} MiB, other load ${otherCores.toFixed(2)} cores${correct ? "" : ` FAILED: ${error}`}`,
+      `${(m.maxRssBytes / 2 ** 20).toFixed(0)} MiB, other load ${otherCores.toFixed(2)} cores, steal ${stealCores.toFixed(2)}${correct ? "" : ` FAILED: ${error}`}`,
   );
   return r;
 }
@@ -165,7 +170,9 @@ function aggregate(configs, runs, files) {
       startupCpuSec: median(per.map((x) => x.one?.cpuSec)),
       maxRssMiB: Math.max(...full.map((r) => r.maxRssBytes)) / 2 ** 20,
       medianRssMiB: median(full.map((r) => r.maxRssBytes)) / 2 ** 20,
-      otherCoresMax: Math.max(...mine.map((r) => r.otherCores)),
+      // Load estimates of runs shorter than 2 s are dominated by 10 ms jiffy granularity.
+      otherCoresMax: Math.max(0, ...mine.filter((r) => r.wallSec >= 2).map((r) => r.otherCores)),
+      stealCoresMax: Math.max(0, ...mine.filter((r) => r.wallSec >= 2).map((r) => r.stealCores ?? 0)),
       engineRunMs: phaseRun.length ? median(phaseRun) : null,
     };
   });

@@ -8,9 +8,6 @@ mod output;
 mod reduce;
 mod reducers;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use differential_dataflow::input::{Input as _, InputSession};
 use timely::dataflow::operators::Probe;
 use differential_dataflow::VecCollection;
@@ -172,6 +169,3 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
     }
     depends
 }
-
-/// Shared, worker-local mutable state (operators run on one thread).
-pub(crate) type Shared<T> = Rc<RefCell<T>>;

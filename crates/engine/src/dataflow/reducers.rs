@@ -65,11 +65,6 @@ impl Reducer {
         Ok(Reducer { kind, arg, skip_nones: spec.skip_nones })
     }
 
-    /// How many argument values this reducer stores.
-    pub fn arity(spec: &ReducerSpec) -> usize {
-        spec.args.len()
-    }
-
     /// Does the reducer need row ids?
     pub fn needs_id(&self) -> bool {
         matches!(self.kind, Kind::ArgMin | Kind::ArgMax | Kind::Tuple | Kind::Earliest | Kind::Latest)

@@ -170,7 +170,10 @@ export function parseCsvLine(line: string): string[] {
 }
 
 /** Reads a CSV file written by `tb.io.csv.write`: header and records as string maps. */
-export function readCsv(path: string): { header: string[]; records: Array<Record<string, string>> } {
+export function readCsv(path: string): {
+  header: string[];
+  records: Array<Record<string, string>>;
+} {
   const [head, ...rest] = readLines(path);
   const header = parseCsvLine(head ?? "");
   const records = rest.map((line) => {

@@ -127,7 +127,8 @@ describe.each(THREADS)("threads=%i", (threads) => {
       change({ v: "c" }, 4, 1),
     ]);
     const withIds = await tb.debug.computeChanges(t, { threads, withIds: true });
-    const idOf = (v: string, diff: number) => withIds.find((c) => c.v === v && c.__diff__ === diff)!.id;
+    const idOf = (v: string, diff: number) =>
+      withIds.find((c) => c.v === v && c.__diff__ === diff)!.id;
     expect(idOf("a", 1)).toEqual(idOf("a", -1));
     expect(idOf("c", 1)).toEqual(idOf("a", 1));
     expectRows(await tb.debug.compute(t, { threads }), [{ v: "c" }, { v: "b" }]);
@@ -141,7 +142,11 @@ describe.each(THREADS)("threads=%i", (threads) => {
       3 | 4
     `);
     const changes = await tb.debug.computeChanges(t, { threads });
-    expectChanges(changes, [change({ v: 1 }, 2, 1), change({ v: 2 }, 2, 1), change({ v: 3 }, 4, 1)]);
+    expectChanges(changes, [
+      change({ v: 1 }, 2, 1),
+      change({ v: 2 }, 2, 1),
+      change({ v: 3 }, 4, 1),
+    ]);
     for (const c of changes) expect(Object.keys(c).sort()).toEqual(["__diff__", "__time__", "v"]);
   });
 

@@ -94,8 +94,6 @@ describe.each(THREADS)("threads=%i", (threads) => {
   it("a correct pipeline after a failed one still runs", async () => {
     const t = people();
     thrown(() => t.select({ x: t.col("nope") }));
-    expect(await tb.debug.compute(t.select({ n: t.name }), { threads })).toEqual([
-      { n: "alice" },
-    ]);
+    expect(await tb.debug.compute(t.select({ n: t.name }), { threads })).toEqual([{ n: "alice" }]);
   });
 });

@@ -28,9 +28,10 @@ function expectLogged(log: readonly AnyRow[], pattern: RegExp): void {
     expect(typeof entry.operator).toBe("string");
   }
   const messages = log.map((e) => String(e.message));
-  expect(messages.some((m) => pattern.test(m)), `no message matches ${pattern}: ${messages.join(" | ")}`).toBe(
-    true,
-  );
+  expect(
+    messages.some((m) => pattern.test(m)),
+    `no message matches ${pattern}: ${messages.join(" | ")}`,
+  ).toBe(true);
 }
 
 const divisions = () =>
@@ -46,11 +47,11 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const dir = tmpDir();
     const path = writeFile(
       join(dir, "p.jsonl"),
-      [
+      `${[
         JSON.stringify({ name: "alice", age: 30, score: 1.5 }),
         '{"name": "bob", "age": ',
         JSON.stringify({ name: "carol", age: 35, score: 4.5 }),
-      ].join("\n") + "\n",
+      ].join("\n")}\n`,
     );
     const t = tb.io.jsonlines.read(path, { schema: People, mode: "static" });
     const rows = await tb.debug.compute(t, { threads });
@@ -70,10 +71,10 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const dir = tmpDir();
     const path = writeFile(
       join(dir, "p.jsonl"),
-      [
+      `${[
         JSON.stringify({ name: "alice", age: "thirty", score: 1.5 }),
         JSON.stringify({ name: "bob", age: 25, score: 2.5 }),
-      ].join("\n") + "\n",
+      ].join("\n")}\n`,
     );
     const t = tb.io.jsonlines.read(path, { schema: People, mode: "static" });
     const rows = await tb.debug.compute(t, { threads });

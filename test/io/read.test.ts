@@ -18,7 +18,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const dir = tmpDir();
     const path = writeFile(
       join(dir, "people.csv"),
-      "name,age,score\nalice,30,1.5\nbob,25,2\n\"Smith, J\",40,-0.25\n",
+      'name,age,score\nalice,30,1.5\nbob,25,2\n"Smith, J",40,-0.25\n',
     );
     const t = tb.io.csv.read(path, { schema: People, mode: "static" });
     const rows = await tb.debug.compute(t, { threads });
@@ -135,11 +135,11 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const dir = tmpDir();
     const path = writeFile(
       join(dir, "p.jsonl"),
-      [
+      `${[
         JSON.stringify({ name: "alice", age: 30, score: 1.5, note: "hi", tags: { a: [1, 2] } }),
         JSON.stringify({ name: "bob", age: 25, score: 2.5, note: null, tags: ["x"] }),
         JSON.stringify({ name: "carol", age: 35, score: 0.5, tags: 7, extra: true }),
-      ].join("\n") + "\n",
+      ].join("\n")}\n`,
     );
     const t = tb.io.jsonlines.read(path, { schema: S, mode: "static" });
     expectRows(await tb.debug.compute(t, { threads }), [

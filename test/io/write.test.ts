@@ -48,7 +48,9 @@ function groupsByTime(records: readonly AnyRow[]): string[][] {
     const key = Number(time);
     groups.set(key, [...(groups.get(key) ?? []), rest]);
   }
-  return [...groups.entries()].sort(([a], [b]) => a - b).map(([, rows]) => sortRows(rows).map(canon));
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, rows]) => sortRows(rows).map(canon));
 }
 
 function expectGroups(records: readonly AnyRow[], expected: readonly AnyRow[][]): void {
@@ -82,7 +84,8 @@ describe.each(THREADS)("threads=%i", (threads) => {
     tb.io.jsonlines.write(totals(), path);
     await tb.run({ threads });
     const records = readJsonLines(path);
-    for (const r of records) expect(Object.keys(r).sort()).toEqual(["diff", "time", "total", "word"]);
+    for (const r of records)
+      expect(Object.keys(r).sort()).toEqual(["diff", "time", "total", "word"]);
     expectGroups(records, [
       [
         { word: "apple", total: 1, diff: 1 },

@@ -169,8 +169,14 @@ describe.each(THREADS)("threads=%i", (threads) => {
     `);
     const changes = await tb.debug.computeChanges(t.withIdFrom(t.k), { threads, withIds: true });
     expectChanges(
-      changes.map(({ id: _id, ...rest }) => rest as typeof rest & { __time__: number; __diff__: number }),
-      [change({ k: "a", v: 1 }, 2, 1), change({ k: "a", v: 1 }, 4, -1), change({ k: "a", v: 5 }, 4, 1)],
+      changes.map(
+        ({ id: _id, ...rest }) => rest as typeof rest & { __time__: number; __diff__: number },
+      ),
+      [
+        change({ k: "a", v: 1 }, 2, 1),
+        change({ k: "a", v: 1 }, 4, -1),
+        change({ k: "a", v: 5 }, 4, 1),
+      ],
     );
     expect(new Set(changes.map((c) => JSON.stringify(c.id))).size).toBe(1);
   });

@@ -221,7 +221,10 @@ describe.each(THREADS)("threads=%i", (threads) => {
       0
       3
     `);
-    const r = t.select({ v: t.v, sign: tb.ifElse(t.v.gt(0), "pos", tb.ifElse(t.v.lt(0), "neg", "zero")) });
+    const r = t.select({
+      v: t.v,
+      sign: tb.ifElse(t.v.gt(0), "pos", tb.ifElse(t.v.lt(0), "neg", "zero")),
+    });
     expectRows(await tb.debug.compute(r, { threads }), [
       { v: -2, sign: "neg" },
       { v: 0, sign: "zero" },

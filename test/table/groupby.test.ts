@@ -31,8 +31,30 @@ describe.each(THREADS)("threads=%i", (threads) => {
       maxC: tb.reducers.max(tb.this.c),
     });
     expectRows(await tb.debug.compute(r, { threads }), [
-      { k: "a", n: 3, distinct: 2, sumV: 9, sumW: 4.5, avg: 3, min: 1, max: 5, minC: "x", maxC: "y" },
-      { k: "b", n: 1, distinct: 1, sumV: 10, sumW: 4, avg: 10, min: 10, max: 10, minC: "z", maxC: "z" },
+      {
+        k: "a",
+        n: 3,
+        distinct: 2,
+        sumV: 9,
+        sumW: 4.5,
+        avg: 3,
+        min: 1,
+        max: 5,
+        minC: "x",
+        maxC: "y",
+      },
+      {
+        k: "b",
+        n: 1,
+        distinct: 1,
+        sumV: 10,
+        sumW: 4,
+        avg: 10,
+        min: 10,
+        max: 10,
+        minC: "z",
+        maxC: "z",
+      },
     ]);
   });
 

@@ -27,7 +27,9 @@ describe.each(THREADS)("threads=%i", (threads) => {
   it("inner join on one condition, with duplicates on the right", async () => {
     const t = people();
     const u = cities();
-    const r = t.join(u, t.city.eq(u.city)).select({ name: tb.left.name, country: tb.right.country });
+    const r = t
+      .join(u, t.city.eq(u.city))
+      .select({ name: tb.left.name, country: tb.right.country });
     expectRows(await tb.debug.compute(r, { threads }), [
       { name: "alice", country: "fr" },
       { name: "bob", country: "it" },
@@ -81,7 +83,12 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const u = cities();
     const r = t
       .joinOuter(u, t.city.eq(u.city))
-      .select({ name: tb.left.name, lc: tb.left.city, rc: tb.right.city, country: tb.right.country });
+      .select({
+        name: tb.left.name,
+        lc: tb.left.city,
+        rc: tb.right.city,
+        country: tb.right.country,
+      });
     expectRows(await tb.debug.compute(r, { threads }), [
       { name: "alice", lc: "paris", rc: "paris", country: "fr" },
       { name: "bob", lc: "rome", rc: "rome", country: "it" },
@@ -152,7 +159,9 @@ describe.each(THREADS)("threads=%i", (threads) => {
       1 | 3
       2 | 5
     `);
-    const r = t.join(u, t.k.eq(u.k)).select({ k: tb.left.k, total: tb.left.price.mul(tb.right.qty) });
+    const r = t
+      .join(u, t.k.eq(u.k))
+      .select({ k: tb.left.k, total: tb.left.price.mul(tb.right.qty) });
     expectRows(await tb.debug.compute(r, { threads }), [
       { k: 1, total: 30 },
       { k: 2, total: 100 },
@@ -195,7 +204,9 @@ describe.each(THREADS)("threads=%i", (threads) => {
   it("default join ids are distinct per pair and stable across runs", async () => {
     const t = people();
     const u = cities();
-    const r = t.join(u, t.city.eq(u.city)).select({ name: tb.left.name, country: tb.right.country });
+    const r = t
+      .join(u, t.city.eq(u.city))
+      .select({ name: tb.left.name, country: tb.right.country });
     const first = await tb.debug.compute(r, { threads, withIds: true });
     const second = await tb.debug.compute(r, { threads, withIds: true });
     expect(new Set(first.map((row) => JSON.stringify(row.id))).size).toBe(3);

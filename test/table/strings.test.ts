@@ -107,7 +107,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
       k | f     | i
       1 | 2.7   | -3
       2 | -2.3  | 4
-      3 | 3.14159 | 0
+      3 | 3.14259 | 0
     `);
     const r = t.select({
       k: t.k,
@@ -120,7 +120,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     expectRows(await tb.debug.compute(r, { threads }), [
       { k: 1, absF: 2.7, absI: 3, round: 3, floor: 2, ceil: 3 },
       { k: 2, absF: 2.3, absI: 4, round: -2, floor: -3, ceil: -2 },
-      { k: 3, absF: 3.14159, absI: 0, round: 3, floor: 3, ceil: 4 },
+      { k: 3, absF: 3.14259, absI: 0, round: 3, floor: 3, ceil: 4 },
     ]);
     const twoDigits = t.filter(t.k.eq(3)).select({ r: t.f.num.round(2) });
     expectRows(await tb.debug.compute(twoDigits, { threads }), [{ r: 3.14 }]);

@@ -1,1 +1,15 @@
-//! Tributary connectors.
+//! Tributary connectors: file sources (`csv`, `jsonlines`, `plaintext`) behind the engine's
+//! `SourceReader` trait, change-log file sinks (`csv`, `jsonlines`) behind its `Sink` trait,
+//! and the cell parsing helpers other connectors reuse.
+
+mod convert;
+mod sink;
+mod source;
+#[cfg(test)]
+mod testutil;
+
+pub use convert::dtype_name;
+pub use convert::json::value_from_json;
+pub use convert::text::parse_text_cell;
+pub use sink::open_file_sink;
+pub use source::open_file_source;

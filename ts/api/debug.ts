@@ -1,0 +1,115 @@
+/**
+ * `tb.debug`: fixtures (`tableFromMarkdown`, `tableFromRows`) and running tables to get
+ * their rows (`compute`, `computeAndPrint`, `computeChanges`).
+ */
+import { type CellValue, decodeCell, decodeId, ErrorValueMarker } from "./decode.js";
+import type { NativeChange } from "./native.js";
+import { buildPlan, type PlanJson, planToJson } from "./plan.js";
+import { collect } from "./run.js";
+import type { Row } from "./schema.js";
+import { tableFromMarkdown, tableFromRows } from "./static.js";
+import { nodeOf, type TableBase } from "./table.js";
+import type { Pointer } from "./types.js";
+
+/** Options of the `compute*` helpers. */
+export interface ComputeOptions {
+  /** Worker threads (default: `TRIBUTARY_THREADS`, else 1). */
+  threads?: number;
+  /** Add each row's id as `id`. */
+  withIds?: boolean;
+}
+
+/** A change as returned by `computeChanges`. */
+export type Change<R> = R & { __time__: number; __diff__: 1 | -1 };
+
+function toRow(columns: readonly string[], change: NativeChange, withIds: boolean): Record<string, CellValue> {
+  const row: Record<string, CellValue> = {};
+  columns.forEach((c, i) => {
+    row[c] = decodeCell(change[1][i] ?? null);
+  });
+  if (withIds) row.id = decodeId(change[0]);
+  return row;
+}
+
+async function changesOf(table: TableBase<Row>, options: ComputeOptions): Promise<[readonly string[], NativeChange[]]> {
+  const node = nodeOf(table, "compute");
+  const [changes] = await collect([node], options.threads);
+  return [node.columns, changes ?? []];
+}
+
+/** The final rows of a table (static run); any order. */
+export async function compute<R extends Row>(table: TableBase<R>, options: ComputeOptions & { withIds: true }): Promise<Array<R & { id: Pointer }>>;
+export async function compute<R extends Row>(table: TableBase<R>, options?: ComputeOptions): Promise<R[]>;
+export async function compute(table: TableBase<Row>, options: ComputeOptions = {}): Promise<Row[]> {
+  const [columns, changes] = await changesOf(table, options);
+  const totals = new Map<string, { change: NativeChange; count: number }>();
+  for (const change of changes) {
+    const key = `${change[0]}\u0000${JSON.stringify(change[1])}`;
+    const entry = totals.get(key);
+    if (entry) entry.count += change[3];
+    else totals.set(key, { change, count: change[3] });
+  }
+  const rows: Row[] = [];
+  for (const { change, count } of totals.values()) {
+    for (let i = 0; i < count; i++) rows.push(toRow(columns, change, options.withIds ?? false));
+  }
+  return rows;
+}
+
+/** Every change of a table, in time order, with `__time__` and `__diff__`. */
+export async function computeChanges<R extends Row>(table: TableBase<R>, options?: ComputeOptions): Promise<Array<Change<R>>>;
+export async function computeChanges(table: TableBase<Row>, options: ComputeOptions = {}): Promise<Row[]> {
+  const [columns, changes] = await changesOf(table, options);
+  const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => a.c[2] - b.c[2] || a.i - b.i);
+  return ordered.map(({ c }) => ({
+    ...toRow(columns, c, options.withIds ?? false),
+    __time__: c[2],
+    __diff__: c[3] > 0 ? 1 : -1,
+  }));
+}
+
+/** Formats a cell for printing. */
+export function formatCell(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof ErrorValueMarker) return "Error";
+  if (v instanceof Uint8Array) return `bytes(${v.length})`;
+  if (typeof v === "string") return v;
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "object") return planToJson(v);
+  return String(v);
+}
+
+/** Formats rows as a markdown table (rows sorted for a stable output). */
+export function formatTable(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+  const body = rows.map((r) => columns.map((c) => formatCell(r[c])));
+  body.sort((a, b) => a.join("\u0000").localeCompare(b.join("\u0000")));
+  const widths = columns.map((c, i) => Math.max(c.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ").trimEnd();
+  return [line(columns), ...body.map(line)].join("\n");
+}
+
+/** Prints a table's final rows as markdown. */
+export async function computeAndPrint(table: TableBase<Row>, options: ComputeOptions = {}): Promise<void> {
+  const rows = await compute(table, options);
+  const columns = [...(options.withIds ? ["id"] : []), ...nodeOf(table, "computeAndPrint").columns];
+  console.log(formatTable(columns, rows));
+}
+
+/** The plan that `compute` would send for these tables (for inspection and tests). */
+export function planOf(...tables: TableBase<Row>[]): PlanJson {
+  return buildPlan(
+    tables.map((t, id) => ({ node: nodeOf(t, "planOf"), sink: { Collect: { id } } })),
+    { forceStatic: true },
+  );
+}
+
+/** The debug helpers. */
+export const debug = {
+  tableFromMarkdown,
+  tableFromRows,
+  compute,
+  computeAndPrint,
+  computeChanges,
+  planOf,
+} as const;

@@ -1,0 +1,17 @@
+/**
+ * `tb.globalErrorLog()`: the table of problems met on data (parse failures, wrong types,
+ * failed expressions), one row per problem.
+ */
+import { PlanNode } from "./plan.js";
+import { makeTable, type Table } from "./table.js";
+
+/** A row of the error log. */
+export type ErrorLogRow = { operator: string; message: string; trace: string };
+
+let node: PlanNode | undefined;
+
+/** The global error log (the same table every call). */
+export function globalErrorLog(): Table<ErrorLogRow> {
+  node ??= new PlanNode(["operator", "message", "trace"], ["Str", "Str", "Str"], [], () => "ErrorLog", undefined, "errorLog");
+  return makeTable<ErrorLogRow>(node);
+}

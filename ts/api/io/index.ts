@@ -1,0 +1,27 @@
+/**
+ * `tb.io`: connectors.
+ */
+import { callSite } from "../errors.js";
+import { declareOutput } from "../plan.js";
+import type { Row } from "../schema.js";
+import { nodeOf, type TableBase } from "../table.js";
+import { csv } from "./csv.js";
+import { jsonlines } from "./jsonlines.js";
+import { plaintext } from "./plaintext.js";
+
+export type { CsvReadOptions } from "./csv.js";
+export type { JsonLinesReadOptions } from "./jsonlines.js";
+export type { CommonReadOptions, ReadMode } from "./source.js";
+
+/** Discards a table's changes (forces it to be computed). */
+function writeNull(table: TableBase<Row>): void {
+  declareOutput(nodeOf(table, "io.null.write", callSite()), "Null");
+}
+
+/** The connectors. */
+export const io = {
+  csv,
+  jsonlines,
+  plaintext,
+  null: { write: writeNull },
+} as const;

@@ -1,0 +1,250 @@
+/**
+ * The plan as data (`crates/engine/src/plan.rs` in serde's JSON form) and the process-wide
+ * graph of tables that `tb.run()` and `tb.debug.*` serialize.
+ */
+import type { DType } from "./dtype.js";
+
+/** A cell value in the plan (`Value` of `value.rs`). Integers may be bigints. */
+export type PlanValue =
+  | "None"
+  | "Error"
+  | { Int: number | bigint }
+  | { Float: number }
+  | { Str: string }
+  | { Bool: boolean }
+  | { Bytes: number[] }
+  | { DateTime: number | bigint }
+  | { Duration: number | bigint }
+  | { Json: string }
+  | { Pointer: string }
+  | { Tuple: PlanValue[] };
+
+/** An expression in the plan (`Expr`). */
+export type PlanExpr =
+  | { Col: number }
+  | { Id: number }
+  | { Lit: PlanValue }
+  | { Call: { f: string; args: PlanExpr[] } }
+  | { Cast: { to: DType; arg: PlanExpr } };
+
+/** How a static row's id is given (`StaticId`). */
+export type StaticId = { Position: number } | { Values: PlanValue[] };
+
+/** One update of a static table. */
+export interface StaticRow {
+  id: StaticId;
+  values: PlanValue[];
+  time: number;
+  diff: number;
+}
+
+/** A reducer (`ReducerSpec`). */
+export interface ReducerSpec {
+  kind: string;
+  args: PlanExpr[];
+  skip_nones: boolean;
+}
+
+/** What a source reads (`SourceSpec`). */
+export interface SourceSpec {
+  name: string;
+  kind: string;
+  path: string;
+  mode: string;
+  primary_key: number[];
+  options: Record<string, unknown>;
+}
+
+/** Join kinds. */
+export type JoinKind = "Inner" | "Left" | "Right" | "Outer";
+/** Join id choices. */
+export type JoinId = "Pair" | "Left" | "Right";
+
+/** An operator (`Op`), inputs as node indices. */
+export type PlanOp =
+  | { Static: { rows: StaticRow[]; seed: number } }
+  | { Source: { source: SourceSpec } }
+  | "ErrorLog"
+  | { Select: { input: number; exprs: PlanExpr[] } }
+  | { Filter: { input: number; predicate: PlanExpr } }
+  | { Reindex: { input: number; keys: PlanExpr[] } }
+  | {
+      GroupBy: { input: number; keys: PlanExpr[]; reducers: ReducerSpec[]; output: PlanExpr[] };
+    }
+  | {
+      Join: {
+        left: number;
+        right: number;
+        kind: JoinKind;
+        left_keys: PlanExpr[];
+        right_keys: PlanExpr[];
+        output: PlanExpr[];
+        id: JoinId;
+      };
+    }
+  | { Concat: { inputs: number[] } }
+  | { ConcatReindex: { inputs: number[] } };
+
+/** One table of a serialized plan. */
+export interface PlanNodeJson {
+  op: PlanOp;
+  columns: string[];
+  dtypes: DType[];
+  trace: string | null;
+}
+
+/** Where an output's changes go (`SinkSpec`). */
+export type SinkSpec =
+  | { Collect: { id: number } }
+  | { File: { kind: string; path: string } }
+  | "Null"
+  | { Subscribe: { id: number } };
+
+/** A serialized output. */
+export interface PlanOutputJson {
+  node: number;
+  sink: SinkSpec;
+}
+
+/** A whole serialized plan. */
+export interface PlanJson {
+  nodes: PlanNodeJson[];
+  outputs: PlanOutputJson[];
+}
+
+/** Options applied while serializing. */
+export interface SerializeOptions {
+  /** Force every source to `static` mode (`tb.debug.*`). */
+  forceStatic: boolean;
+}
+
+/** Builds a node's operator once the indices of its inputs are known. */
+export type OpBuilder = (index: (node: PlanNode) => number, options: SerializeOptions) => PlanOp;
+
+let nextNodeId = 0;
+
+/** A table in the process-wide graph. Immutable once made. */
+export class PlanNode {
+  /** Process-unique id (creation order). */
+  readonly uid: number = nextNodeId++;
+
+  constructor(
+    /** Column names, in order. */
+    readonly columns: readonly string[],
+    /** Column types, in order. */
+    readonly dtypes: readonly DType[],
+    /** Input tables. */
+    readonly inputs: readonly PlanNode[],
+    /** Produces the operator JSON. */
+    readonly build: OpBuilder,
+    /** The user call site that made this table. */
+    readonly trace: string | undefined,
+    /** Short operator name for messages (`select`, `join`, …). */
+    readonly operation: string,
+  ) {}
+
+  /** Index of a column or -1. */
+  indexOf(name: string): number {
+    return this.columns.indexOf(name);
+  }
+}
+
+/** An output not yet run. */
+export interface PendingOutput {
+  node: PlanNode;
+  sink: SinkSpec;
+}
+
+/**
+ * Numbers the nodes reachable from the outputs in dependency order and serializes them.
+ */
+export function buildPlan(outputs: readonly PendingOutput[], options: SerializeOptions): PlanJson {
+  const order: PlanNode[] = [];
+  const index = new Map<PlanNode, number>();
+  const visiting = new Set<PlanNode>();
+  const visit = (root: PlanNode): void => {
+    // Iterative post-order walk (deep pipelines must not overflow the stack).
+    const stack: Array<{ node: PlanNode; next: number }> = [{ node: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (index.has(top.node)) {
+        stack.pop();
+        continue;
+      }
+      visiting.add(top.node);
+      if (top.next < top.node.inputs.length) {
+        const child = top.node.inputs[top.next++]!;
+        if (!index.has(child) && !visiting.has(child)) stack.push({ node: child, next: 0 });
+        continue;
+      }
+      visiting.delete(top.node);
+      index.set(top.node, order.length);
+      order.push(top.node);
+      stack.pop();
+    }
+  };
+  for (const output of outputs) visit(output.node);
+  const lookup = (node: PlanNode): number => {
+    const i = index.get(node);
+    if (i === undefined) throw new Error(`internal: node ${node.uid} was not numbered`);
+    return i;
+  };
+  const nodes = order.map(
+    (node): PlanNodeJson => ({
+      op: node.build(lookup, options),
+      columns: [...node.columns],
+      dtypes: [...node.dtypes],
+      trace: node.trace ?? null,
+    }),
+  );
+  return {
+    nodes,
+    outputs: outputs.map((o) => ({ node: lookup(o.node), sink: o.sink })),
+  };
+}
+
+/** JSON text of a plan; bigints are written as plain JSON integers. */
+export function planToJson(value: unknown): string {
+  const parts: string[] = [];
+  const write = (v: unknown): void => {
+    if (v === null || v === undefined) parts.push("null");
+    else if (typeof v === "bigint") parts.push(v.toString());
+    else if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new Error(`internal: non-finite number ${v} in plan`);
+      parts.push(JSON.stringify(v));
+    } else if (typeof v === "string" || typeof v === "boolean") parts.push(JSON.stringify(v));
+    else if (Array.isArray(v)) {
+      parts.push("[");
+      v.forEach((item, i) => {
+        if (i > 0) parts.push(",");
+        write(item);
+      });
+      parts.push("]");
+    } else if (typeof v === "object") {
+      parts.push("{");
+      let first = true;
+      for (const [key, item] of Object.entries(v)) {
+        if (item === undefined) continue;
+        if (!first) parts.push(",");
+        first = false;
+        parts.push(JSON.stringify(key), ":");
+        write(item);
+      }
+      parts.push("}");
+    } else throw new Error(`internal: cannot serialize ${typeof v} in plan`);
+  };
+  write(value);
+  return parts.join("");
+}
+
+const pending: PendingOutput[] = [];
+
+/** Declares an output to be executed by the next `tb.run()`. */
+export function declareOutput(node: PlanNode, sink: SinkSpec): void {
+  pending.push({ node, sink });
+}
+
+/** Removes and returns every output declared since the last run. */
+export function takePendingOutputs(): PendingOutput[] {
+  return pending.splice(0, pending.length);
+}

@@ -1,0 +1,350 @@
+/**
+ * `Table<R>`: an immutable table of rows of type `R`, with typed column properties
+ * (`t.amount`) and the relational operations that build new tables.
+ */
+import type { ExprNode } from "./ast.js";
+import { compile, lookupColumn, requireBool, tableScope } from "./compile.js";
+import { type DType, dtypeName, unify } from "./dtype.js";
+import { callSite, fail } from "./errors.js";
+import {
+  type ColumnExpression,
+  columnRef,
+  Expression,
+  type ExprLike,
+  exprNode,
+  idRef,
+  toNode,
+  wrap,
+} from "./expression.js";
+import { GroupedTable, type GroupByOptions, buildReduce } from "./groupby.js";
+import { JoinResult, type JoinOptions } from "./join.js";
+import type { JoinKind } from "./plan.js";
+import { PlanNode } from "./plan.js";
+import type { Row } from "./schema.js";
+import {
+  type NamedExprs,
+  parseOutputs,
+  type RowFromColumns,
+  type RowFromNamed,
+  type Simplify,
+  splitOptions,
+} from "./select-args.js";
+import type { Pointer } from "./types.js";
+
+/** The key under which a table keeps its plan node. */
+export const tableNode: unique symbol = Symbol("tributary.tableNode");
+
+/** Names that are never column properties (methods win; use `t.col(name)`). */
+export type ReservedName = keyof TableBase<Row> | "then";
+
+/** Typed column properties of a table with rows `R`. */
+export type ColumnsOf<R> = {
+  readonly [K in keyof R as K extends ReservedName ? never : K]: ColumnExpression<R[K], K & string>;
+};
+
+/** A table whose rows are `R`, with a property per column. */
+export type Table<R extends Row = Row> = TableBase<R> & ColumnsOf<R>;
+
+/** The row type after `rename(mapping)`. */
+export type Renamed<R, M> = {
+  [K in keyof R as K extends keyof M ? (M[K] extends string ? M[K] : K) : K]: R[K];
+};
+
+const proxyHandler: ProxyHandler<TableBase<Row>> = {
+  get(target, prop, receiver) {
+    if (typeof prop === "string" && prop !== "then" && !(prop in target)) {
+      const node = target[tableNode];
+      if (node.indexOf(prop) >= 0) return columnRef(node, prop);
+    }
+    return Reflect.get(target, prop, receiver);
+  },
+  has(target, prop) {
+    if (typeof prop === "string" && target[tableNode].indexOf(prop) >= 0) return true;
+    return Reflect.has(target, prop);
+  },
+};
+
+/** Wraps a plan node as a table. */
+export function makeTable<R extends Row>(node: PlanNode): Table<R> {
+  return new TableBase<R>(node) as Table<R>;
+}
+
+/** The plan node of a table (throws a clear error for anything else). */
+export function nodeOf(table: unknown, what: string, site?: string): PlanNode {
+  if (table instanceof TableBase) return table[tableNode];
+  return fail("INVALID_ARGUMENT", `${what}: expected a table`, site);
+}
+
+function exprNodes(args: readonly unknown[]): ExprNode[] {
+  return args.map(toNode);
+}
+
+/** The methods of every table. Column properties are added by a proxy (see `Table`). */
+export class TableBase<R extends Row = Row> {
+  /** The plan node (internal). */
+  readonly [tableNode]: PlanNode;
+  /** Phantom field carrying the row type (never set). */
+  declare readonly __row: R;
+
+  /** @internal Use the operations and `tb.debug`/`tb.io` readers to make tables. */
+  constructor(node: PlanNode) {
+    this[tableNode] = node;
+    // biome-ignore lint/correctness/noConstructorReturn: column properties come from a proxy
+    return new Proxy(this, proxyHandler as ProxyHandler<TableBase<R>>);
+  }
+
+  /** The row id (a pointer). For a data column called `id`, use `t.col("id")`. */
+  get id(): ColumnExpression<Pointer, "id"> {
+    return idRef(this[tableNode]);
+  }
+
+  /** A column by name (works for names that clash with methods). */
+  col<K extends keyof R & string>(name: K): ColumnExpression<R[K], K>;
+  col(name: string): ColumnExpression<unknown>;
+  col(name: string): ColumnExpression<unknown> {
+    const node = this[tableNode];
+    lookupColumn(node, name, "col", callSite());
+    return columnRef(node, name);
+  }
+
+  /** Column names, in order. */
+  columnNames(): string[] {
+    return [...this[tableNode].columns];
+  }
+
+  /** Column types, by name (engine type names). */
+  dtypes(): Record<string, DType> {
+    const node = this[tableNode];
+    return Object.fromEntries(node.columns.map((c, i) => [c, node.dtypes[i]!]));
+  }
+
+  /** New columns computed per row; ids unchanged. Positional columns keep their names. */
+  select<const C extends readonly ColumnExpression<unknown, string>[]>(
+    ...columns: C
+  ): Table<Simplify<RowFromColumns<C>>>;
+  select<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
+  select<const C extends readonly ColumnExpression<unknown, string>[], E extends NamedExprs>(
+    ...args: [...C, E]
+  ): Table<Simplify<RowFromColumns<C> & RowFromNamed<E>>>;
+  select(...args: unknown[]): Table<Row> {
+    const site = callSite();
+    return this.#select(parseOutputs(args, "select", site), "select", site);
+  }
+
+  #select(outputs: Array<[string, ExprNode]>, operation: string, site: string | undefined): Table<Row> {
+    const input = this[tableNode];
+    const ctx = { scope: tableScope(input, operation), operation, site };
+    const compiled = outputs.map(([, e]) => compile(e, ctx));
+    const node = new PlanNode(
+      outputs.map(([n]) => n),
+      compiled.map((c) => c.dtype),
+      [input],
+      (ix) => ({ Select: { input: ix(input), exprs: compiled.map((c) => c.expr) } }),
+      site,
+      operation,
+    );
+    return makeTable(node);
+  }
+
+  /** Adds or replaces columns. */
+  withColumns<E extends NamedExprs>(exprs: E): Table<Simplify<Omit<R, keyof E> & RowFromNamed<E>>> {
+    const site = callSite();
+    const input = this[tableNode];
+    const added = parseOutputs([exprs], "withColumns", site);
+    const outputs: Array<[string, ExprNode]> = input.columns.map((c) => {
+      const replaced = added.find(([n]) => n === c);
+      return [c, replaced ? replaced[1] : columnRef(input, c)[exprNode]];
+    });
+    for (const pair of added) if (!input.columns.includes(pair[0])) outputs.push(pair);
+    return this.#select(outputs, "withColumns", site) as Table<Simplify<Omit<R, keyof E> & RowFromNamed<E>>>;
+  }
+
+  /** Drops columns (by name or column reference). */
+  without<K extends keyof R & string>(
+    ...columns: Array<K | ColumnExpression<unknown, K>>
+  ): Table<Simplify<Omit<R, K>>> {
+    const site = callSite();
+    const input = this[tableNode];
+    const names = columns.map((c) => (typeof c === "string" ? c : c.columnName));
+    for (const n of names) lookupColumn(input, n, "without", site);
+    const outputs: Array<[string, ExprNode]> = input.columns
+      .filter((c) => !names.includes(c))
+      .map((c) => [c, columnRef(input, c)[exprNode]]);
+    return this.#select(outputs, "without", site) as Table<Simplify<Omit<R, K>>>;
+  }
+
+  /** Renames columns: `{ oldName: "newName" }`. */
+  rename<const M extends { readonly [K in keyof R]?: string }>(mapping: M): Table<Simplify<Renamed<R, M>>> {
+    const site = callSite();
+    const input = this[tableNode];
+    const map = mapping as Record<string, string>;
+    for (const old of Object.keys(map)) lookupColumn(input, old, "rename", site);
+    const outputs: Array<[string, ExprNode]> = input.columns.map((c) => [
+      map[c] ?? c,
+      columnRef(input, c)[exprNode],
+    ]);
+    parseOutputs([Object.fromEntries(outputs.map(([n]) => [n, null]))], "rename", site);
+    if (new Set(outputs.map(([n]) => n)).size !== outputs.length) {
+      fail("INVALID_ARGUMENT", "rename: two columns would get the same name", site);
+    }
+    return this.#select(outputs, "rename", site) as Table<Simplify<Renamed<R, M>>>;
+  }
+
+  /** Keeps the rows where `predicate` is true (an error value drops the row and logs it). */
+  filter(predicate: ExprLike<boolean | null>): Table<R> {
+    const site = callSite();
+    const input = this[tableNode];
+    const c = compile(toNode(predicate), { scope: tableScope(input, "filter"), operation: "filter", site });
+    requireBool(c, "filter", site);
+    const node = new PlanNode(
+      input.columns,
+      input.dtypes,
+      [input],
+      (ix) => ({ Filter: { input: ix(input), predicate: c.expr } }),
+      site,
+      "filter",
+    );
+    return makeTable<R>(node);
+  }
+
+  /** Groups rows by the given expressions; options last (`{ instance }`). */
+  groupBy(...args: Array<ExprLike<unknown> | GroupByOptions>): GroupedTable<R> {
+    const site = callSite();
+    const [cols, options] = splitOptions<GroupByOptions>(args);
+    const keys = exprNodes(cols);
+    if (options?.id !== undefined || options?.sortBy !== undefined) {
+      fail("NOT_SUPPORTED", "groupBy: the id and sortBy options are not supported yet", site);
+    }
+    if (options?.instance !== undefined) keys.push(toNode(options.instance));
+    const input = this[tableNode];
+    return new GroupedTable<R>(input, tableScope(input, "groupBy"), keys);
+  }
+
+  /** Reduces the whole table to one row. */
+  reduce<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>> {
+    const site = callSite();
+    const input = this[tableNode];
+    return makeTable(buildReduce(input, tableScope(input, "reduce"), [], [exprs], site));
+  }
+
+  /** Inner join; conditions are `a.eq(b)` (left expression, right expression); options last. */
+  join<R2 extends Row>(other: TableBase<R2>, ...conditions: Array<Expression<unknown> | JoinOptions>): JoinResult<R, R2> {
+    return this.#join(other, "Inner", conditions);
+  }
+  /** Left outer join. */
+  joinLeft<R2 extends Row>(other: TableBase<R2>, ...conditions: Array<Expression<unknown> | JoinOptions>): JoinResult<R, R2> {
+    return this.#join(other, "Left", conditions);
+  }
+  /** Right outer join. */
+  joinRight<R2 extends Row>(other: TableBase<R2>, ...conditions: Array<Expression<unknown> | JoinOptions>): JoinResult<R, R2> {
+    return this.#join(other, "Right", conditions);
+  }
+  /** Full outer join. */
+  joinOuter<R2 extends Row>(other: TableBase<R2>, ...conditions: Array<Expression<unknown> | JoinOptions>): JoinResult<R, R2> {
+    return this.#join(other, "Outer", conditions);
+  }
+
+  #join<R2 extends Row>(other: TableBase<R2>, kind: JoinKind, args: readonly unknown[]): JoinResult<R, R2> {
+    const site = callSite();
+    const right = nodeOf(other, "join", site);
+    const [conditions, options] = splitOptions<JoinOptions>(args);
+    return JoinResult.create<R, R2>(this[tableNode], right, kind, conditions, options ?? {}, site);
+  }
+
+  /** Union with tables of the same columns; ids must be disjoint. */
+  concat(...others: TableBase<Row>[]): Table<R> {
+    return this.#concat(others, "concat");
+  }
+
+  /** Union with fresh ids (for tables whose ids may overlap). */
+  concatReindex(...others: TableBase<Row>[]): Table<R> {
+    return this.#concat(others, "concatReindex");
+  }
+
+  #concat(others: readonly TableBase<Row>[], operation: "concat" | "concatReindex"): Table<R> {
+    const site = callSite();
+    const first = this[tableNode];
+    const inputs: PlanNode[] = [first];
+    let dtypes: DType[] = [...first.dtypes];
+    for (const other of others) {
+      let node = nodeOf(other, operation, site);
+      const names = [...node.columns].sort();
+      const expected = [...first.columns].sort();
+      if (names.join("\u0000") !== expected.join("\u0000")) {
+        fail(
+          "INVALID_ARGUMENT",
+          `${operation}: tables must have the same columns (${first.columns.join(", ")} vs ${node.columns.join(", ")})`,
+          site,
+        );
+      }
+      if (node.columns.some((c, i) => c !== first.columns[i])) {
+        const source = node;
+        const exprs = first.columns.map((c) => ({ Col: source.indexOf(c) }));
+        node = new PlanNode(
+          first.columns,
+          first.columns.map((c) => source.dtypes[source.indexOf(c)]!),
+          [source],
+          (ix) => ({ Select: { input: ix(source), exprs } }),
+          site,
+          operation,
+        );
+      }
+      dtypes = dtypes.map((t, i) => {
+        const u = unify(t, node.dtypes[i]!);
+        if (u === "Any" && t !== "Any" && node.dtypes[i] !== "Any") {
+          fail(
+            "TYPE_MISMATCH",
+            `${operation}: column "${first.columns[i]}" is ${dtypeName(t)} in one table and ${dtypeName(node.dtypes[i]!)} in another`,
+            site,
+          );
+        }
+        return u;
+      });
+      inputs.push(node);
+    }
+    const node = new PlanNode(
+      first.columns,
+      dtypes,
+      inputs,
+      (ix) =>
+        operation === "concat"
+          ? { Concat: { inputs: inputs.map(ix) } }
+          : { ConcatReindex: { inputs: inputs.map(ix) } },
+      site,
+      operation,
+    );
+    return makeTable<R>(node);
+  }
+
+  /** Re-keys rows: the new id derives from the values (same ids as `groupBy` on them). */
+  withIdFrom(...exprs: ExprLike<unknown>[]): Table<R> {
+    const site = callSite();
+    const input = this[tableNode];
+    if (exprs.length === 0) fail("INVALID_ARGUMENT", "withIdFrom: give at least one expression", site);
+    const ctx = { scope: tableScope(input, "withIdFrom"), operation: "withIdFrom", site };
+    const keys = exprNodes(exprs).map((e) => compile(e, ctx).expr);
+    const node = new PlanNode(
+      input.columns,
+      input.dtypes,
+      [input],
+      (ix) => ({ Reindex: { input: ix(input), keys } }),
+      site,
+      "withIdFrom",
+    );
+    return makeTable<R>(node);
+  }
+
+  /** The id that `withIdFrom(...exprs)` would give a row with these values. */
+  pointerFrom(...exprs: ExprLike<unknown>[]): Expression<Pointer> {
+    const site = callSite();
+    return wrap<Pointer>({ k: "call", f: "pointerFrom", args: exprNodes(exprs), site });
+  }
+
+  /** A short description, e.g. `Table(customer: str, amount: float)`. */
+  toString(): string {
+    const node = this[tableNode];
+    return `Table(${node.columns.map((c, i) => `${c}: ${dtypeName(node.dtypes[i]!)}`).join(", ")})`;
+  }
+}
+
+export { Expression };

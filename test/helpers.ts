@@ -27,7 +27,7 @@ const ERROR_MARK = "<ErrorValue>";
 export function canon(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
-  if (value instanceof tb.ErrorValue) return JSON.stringify(ERROR_MARK);
+  if (value === tb.ErrorValue) return JSON.stringify(ERROR_MARK);
   if (typeof value === "number") {
     if (Object.is(value, -0)) return "-0";
     if (Number.isNaN(value)) return "NaN";
@@ -216,12 +216,12 @@ export async function captureStdout(fn: () => Promise<unknown>): Promise<string>
  * rows of `tb.globalErrorLog()` of that run, read back from a JSON-lines change log.
  */
 export async function errorLogOf(
-  tables: ReadonlyArray<tb.Table<never>> | ReadonlyArray<unknown>,
+  tables: ReadonlyArray<Parameters<typeof tb.io.null.write>[0]>,
   threads: number,
 ): Promise<AnyRow[]> {
   const dir = tmpDir();
   const path = join(dir, "errors.jsonl");
-  for (const t of tables) tb.io.null.write(t as Parameters<typeof tb.io.null.write>[0]);
+  for (const t of tables) tb.io.null.write(t);
   tb.io.jsonlines.write(tb.globalErrorLog(), path);
   await tb.run({ threads });
   const lines = readJsonLines(path);
@@ -231,5 +231,5 @@ export async function errorLogOf(
 
 /** `true` when the value is an error cell. */
 export function isError(value: unknown): boolean {
-  return value instanceof tb.ErrorValue;
+  return value === tb.ErrorValue;
 }

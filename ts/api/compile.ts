@@ -86,7 +86,10 @@ export function compile(node: ExprNode, ctx: CompileContext): Compiled {
       return literal(node.value, false);
     case "cast": {
       const arg = compile(node.arg, ctx);
-      return { expr: { Cast: { to: node.to, arg: arg.expr } }, dtype: inferCast(arg.dtype, node.to) };
+      return {
+        expr: { Cast: { to: node.to, arg: arg.expr } },
+        dtype: inferCast(arg.dtype, node.to),
+      };
     }
     case "reducer":
       if (!ctx.reducer) {
@@ -109,7 +112,10 @@ function compileCall(node: Extract<ExprNode, { k: "call" }>, ctx: CompileContext
   // Literal numbers become durations next to datetimes/durations (`t.at.add(60_000)`).
   const timeContext =
     (TIME_ARITH.has(node.f) || node.f === "dt.floor" || node.f === "dt.round") &&
-    args.some((a) => a !== undefined && isKind(a.dtype, "DateTime", "Duration") && unoptional(a.dtype) !== "Any");
+    args.some(
+      (a) =>
+        a !== undefined && isKind(a.dtype, "DateTime", "Duration") && unoptional(a.dtype) !== "Any",
+    );
   const done = node.args.map((a, i): Compiled => {
     const c = args[i];
     if (c) return c;
@@ -142,7 +148,11 @@ export function tableScope(node: PlanNode, operation: string): Scope {
   const check = (src: RefSource, site: string | undefined): void => {
     if (src === node || src === "this") return;
     if (src === "left" || src === "right") {
-      fail("INVALID_ARGUMENT", `${operation}: tb.${src} can only be used in joins; use tb.this`, site);
+      fail(
+        "INVALID_ARGUMENT",
+        `${operation}: tb.${src} can only be used in joins; use tb.this`,
+        site,
+      );
     }
     fail(
       "DIFFERENT_TABLE",

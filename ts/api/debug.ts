@@ -2,13 +2,13 @@
  * `tb.debug`: fixtures (`tableFromMarkdown`, `tableFromRows`) and running tables to get
  * their rows (`compute`, `computeAndPrint`, `computeChanges`).
  */
-import { type CellValue, decodeCell, decodeId, ErrorValueMarker } from "./decode.js";
+import { type CellValue, decodeCell, decodeId, ErrorValue } from "./decode.js";
 import type { NativeChange } from "./native.js";
 import { buildPlan, type PlanJson, planToJson } from "./plan.js";
 import { collect } from "./run.js";
 import type { Row } from "./schema.js";
 import { tableFromMarkdown, tableFromRows } from "./static.js";
-import { nodeOf, type TableBase } from "./table.js";
+import { nodeOf, type RowOfTable, type TableLike } from "./table.js";
 import type { Pointer } from "./types.js";
 
 /** Options of the `compute*` helpers. */
@@ -22,7 +22,11 @@ export interface ComputeOptions {
 /** A change as returned by `computeChanges`. */
 export type Change<R> = R & { __time__: number; __diff__: 1 | -1 };
 
-function toRow(columns: readonly string[], change: NativeChange, withIds: boolean): Record<string, CellValue> {
+function toRow(
+  columns: readonly string[],
+  change: NativeChange,
+  withIds: boolean,
+): Record<string, CellValue> {
   const row: Record<string, CellValue> = {};
   columns.forEach((c, i) => {
     row[c] = decodeCell(change[1][i] ?? null);
@@ -31,16 +35,25 @@ function toRow(columns: readonly string[], change: NativeChange, withIds: boolea
   return row;
 }
 
-async function changesOf(table: TableBase<Row>, options: ComputeOptions): Promise<[readonly string[], NativeChange[]]> {
+async function changesOf(
+  table: TableLike,
+  options: ComputeOptions,
+): Promise<[readonly string[], NativeChange[]]> {
   const node = nodeOf(table, "compute");
   const [changes] = await collect([node], options.threads);
   return [node.columns, changes ?? []];
 }
 
 /** The final rows of a table (static run); any order. */
-export async function compute<R extends Row>(table: TableBase<R>, options: ComputeOptions & { withIds: true }): Promise<Array<R & { id: Pointer }>>;
-export async function compute<R extends Row>(table: TableBase<R>, options?: ComputeOptions): Promise<R[]>;
-export async function compute(table: TableBase<Row>, options: ComputeOptions = {}): Promise<Row[]> {
+export async function compute<T extends TableLike>(
+  table: T,
+  options: ComputeOptions & { withIds: true },
+): Promise<Array<RowOfTable<T> & { id: Pointer }>>;
+export async function compute<T extends TableLike>(
+  table: T,
+  options?: ComputeOptions,
+): Promise<Array<RowOfTable<T>>>;
+export async function compute(table: TableLike, options: ComputeOptions = {}): Promise<Row[]> {
   const [columns, changes] = await changesOf(table, options);
   const totals = new Map<string, { change: NativeChange; count: number }>();
   for (const change of changes) {
@@ -57,8 +70,18 @@ export async function compute(table: TableBase<Row>, options: ComputeOptions = {
 }
 
 /** Every change of a table, in time order, with `__time__` and `__diff__`. */
-export async function computeChanges<R extends Row>(table: TableBase<R>, options?: ComputeOptions): Promise<Array<Change<R>>>;
-export async function computeChanges(table: TableBase<Row>, options: ComputeOptions = {}): Promise<Row[]> {
+export async function computeChanges<T extends TableLike>(
+  table: T,
+  options: ComputeOptions & { withIds: true },
+): Promise<Array<Change<RowOfTable<T> & { id: Pointer }>>>;
+export async function computeChanges<T extends TableLike>(
+  table: T,
+  options?: ComputeOptions,
+): Promise<Array<Change<RowOfTable<T>>>>;
+export async function computeChanges(
+  table: TableLike,
+  options: ComputeOptions = {},
+): Promise<Row[]> {
   const [columns, changes] = await changesOf(table, options);
   const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => a.c[2] - b.c[2] || a.i - b.i);
   return ordered.map(({ c }) => ({
@@ -72,7 +95,7 @@ export async function computeChanges(table: TableBase<Row>, options: ComputeOpti
 export function formatCell(v: unknown): string {
   if (v === null || v === undefined) return "null";
   if (v instanceof Date) return v.toISOString();
-  if (v instanceof ErrorValueMarker) return "Error";
+  if (v instanceof ErrorValue) return "Error";
   if (v instanceof Uint8Array) return `bytes(${v.length})`;
   if (typeof v === "string") return v;
   if (typeof v === "bigint") return v.toString();
@@ -81,23 +104,33 @@ export function formatCell(v: unknown): string {
 }
 
 /** Formats rows as a markdown table (rows sorted for a stable output). */
-export function formatTable(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+export function formatTable(
+  columns: readonly string[],
+  rows: readonly Record<string, unknown>[],
+): string {
   const body = rows.map((r) => columns.map((c) => formatCell(r[c])));
   body.sort((a, b) => a.join("\u0000").localeCompare(b.join("\u0000")));
   const widths = columns.map((c, i) => Math.max(c.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join(" | ")
+      .trimEnd();
   return [line(columns), ...body.map(line)].join("\n");
 }
 
 /** Prints a table's final rows as markdown. */
-export async function computeAndPrint(table: TableBase<Row>, options: ComputeOptions = {}): Promise<void> {
+export async function computeAndPrint(
+  table: TableLike,
+  options: ComputeOptions = {},
+): Promise<void> {
   const rows = await compute(table, options);
   const columns = [...(options.withIds ? ["id"] : []), ...nodeOf(table, "computeAndPrint").columns];
   console.log(formatTable(columns, rows));
 }
 
 /** The plan that `compute` would send for these tables (for inspection and tests). */
-export function planOf(...tables: TableBase<Row>[]): PlanJson {
+export function planOf(...tables: TableLike[]): PlanJson {
   return buildPlan(
     tables.map((t, id) => ({ node: nodeOf(t, "planOf"), sink: { Collect: { id } } })),
     { forceStatic: true },

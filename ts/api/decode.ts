@@ -4,8 +4,18 @@
 import type { NativeCell } from "./native.js";
 import type { JsonValue, Pointer } from "./types.js";
 
-/** The marker class of error values (a cell whose computation failed). */
-export class ErrorValueMarker {
+/**
+ * The class of error values: a cell whose computation failed holds `ErrorValue.instance`
+ * (test with `cell instanceof tb.ErrorValue`); the message is in `tb.globalErrorLog()`.
+ */
+export class ErrorValue {
+  /** The one error value. */
+  static readonly instance: ErrorValue = new ErrorValue();
+
+  private constructor() {
+    Object.freeze(this);
+  }
+
   /** Prints as `Error`. */
   toString(): string {
     return "Error";
@@ -15,11 +25,6 @@ export class ErrorValueMarker {
     return { $error: true };
   }
 }
-
-/** The error value: cells whose computation failed are this object (`cell === tb.ErrorValue`). */
-export const ErrorValue: ErrorValueMarker = Object.freeze(new ErrorValueMarker());
-/** The type of `tb.ErrorValue`. */
-export type ErrorValue = ErrorValueMarker;
 
 /** A decoded cell. */
 export type CellValue =
@@ -32,7 +37,7 @@ export type CellValue =
   | Uint8Array
   | Pointer
   | JsonValue
-  | ErrorValueMarker
+  | ErrorValue
   | CellValue[];
 
 const NS_PER_MS = 1_000_000n;
@@ -60,7 +65,7 @@ export function decodeCell(cell: NativeCell): CellValue {
   if ("$json" in cell) return cell.$json as JsonValue;
   if ("$ptr" in cell) return (cell.$ptr.startsWith("^") ? cell.$ptr : `^${cell.$ptr}`) as Pointer;
   if ("$bytes" in cell) return new Uint8Array(Buffer.from(cell.$bytes, "base64"));
-  if ("$error" in cell) return ErrorValue;
+  if ("$error" in cell) return ErrorValue.instance;
   return cell as JsonValue;
 }
 

@@ -17,11 +17,7 @@ export type ScalarDType =
   | "Pointer";
 
 /** An engine type in serde's externally tagged JSON form. */
-export type DType =
-  | ScalarDType
-  | { Optional: DType }
-  | { Array: DType }
-  | { Tuple: DType[] };
+export type DType = ScalarDType | { Optional: DType } | { Array: DType } | { Tuple: DType[] };
 
 /** True when the type admits null. */
 export function isOptional(t: DType): boolean {

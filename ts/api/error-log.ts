@@ -12,6 +12,13 @@ let node: PlanNode | undefined;
 
 /** The global error log (the same table every call). */
 export function globalErrorLog(): Table<ErrorLogRow> {
-  node ??= new PlanNode(["operator", "message", "trace"], ["Str", "Str", "Str"], [], () => "ErrorLog", undefined, "errorLog");
+  node ??= new PlanNode(
+    ["operator", "message", "trace"],
+    ["Str", "Str", "Str"],
+    [],
+    () => "ErrorLog",
+    undefined,
+    "errorLog",
+  );
   return makeTable<ErrorLogRow>(node);
 }

@@ -19,19 +19,24 @@ export type NonNull<T> = Exclude<T, null | undefined>;
 /** `R`, or `R | null` when either operand may be null. */
 export type NullableIf<T, U, R> = null extends T ? R | null : null extends U ? R | null : R;
 /** The JS result type of `add`/`sub`/… on `T` and `U`. */
-export type ArithResult<T, U> = NonNull<T> extends Date
-  ? NonNull<U> extends Date
-    ? number
-    : Date
-  : NonNull<T> extends string
-    ? string
-    : number;
+export type ArithResult<T, U> = unknown extends T
+  ? unknown
+  : unknown extends U
+    ? unknown
+    : NonNull<T> extends Date
+      ? NonNull<U> extends Date
+        ? number
+        : Date
+      : NonNull<T> extends string
+        ? string
+        : number;
 /** The JS type of `get(key)` on a `T`. */
-export type GetResult<T, K> = NonNull<T> extends readonly unknown[]
-  ? K extends keyof NonNull<T>
-    ? NonNull<T>[K]
-    : NonNull<T>[number]
-  : unknown;
+export type GetResult<T, K> =
+  NonNull<T> extends readonly unknown[]
+    ? K extends keyof NonNull<T>
+      ? NonNull<T>[K]
+      : NonNull<T>[number]
+    : unknown;
 /** The JS type of an expression-like value. */
 export type ValueOfExpr<E> = E extends Expression<infer T> ? T : E;
 

@@ -7,7 +7,11 @@ import type { TypeSpec } from "./types.js";
 import { encodeValue } from "./values.js";
 
 /** `cond ? a : b`, evaluating only the branch taken. */
-export function ifElse<A, B>(cond: ExprLike<boolean | null>, a: ExprLike<A>, b: ExprLike<B>): Expression<A | B> {
+export function ifElse<A, B>(
+  cond: ExprLike<boolean | null>,
+  a: ExprLike<A>,
+  b: ExprLike<B>,
+): Expression<A | B> {
   return new Expression(callNode("ifElse", [cond, a, b]));
 }
 

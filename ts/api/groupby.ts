@@ -3,11 +3,18 @@
  * Output expressions may combine reducers and grouping expressions freely.
  */
 import { type Compiled, type ExprNode, hasReducer } from "./ast.js";
+import type { ColumnExpression } from "./expression.js";
 import { type CompileContext, compile, exprKey, type Scope } from "./compile.js";
 import { type DType, dtypeName, isKind } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
 import { PlanNode, type ReducerSpec } from "./plan.js";
-import { type NamedExprs, parseOutputs, type RowFromColumns, type RowFromNamed, type Simplify } from "./select-args.js";
+import {
+  type NamedExprs,
+  parseOutputs,
+  type RowFromColumns,
+  type RowFromNamed,
+  type Simplify,
+} from "./select-args.js";
 import type { Row } from "./schema.js";
 import { makeTable, type Table } from "./table.js";
 
@@ -88,14 +95,18 @@ export function buildReduce(
       if (node.args.some(hasReducer)) {
         fail("INVALID_ARGUMENT", `reducers.${node.kind}: reducers cannot be nested`, rs);
       }
-      const rargs = node.args.map((a) => compile(a, { ...base, operation: `reducers.${node.kind}` }));
+      const rargs = node.args.map((a) =>
+        compile(a, { ...base, operation: `reducers.${node.kind}` }),
+      );
       const dtype = checkReducer(node.kind, rargs, rs);
       const spec: ReducerSpec = {
         kind: node.kind,
         args: rargs.map((a) => a.expr),
         skip_nones: node.skipNones,
       };
-      const key = exprKey({ Call: { f: spec.kind, args: [...spec.args, { Lit: { Bool: spec.skip_nones } }] } });
+      const key = exprKey({
+        Call: { f: spec.kind, args: [...spec.args, { Lit: { Bool: spec.skip_nones } }] },
+      });
       let j = reducerIndex.get(key);
       if (j === undefined) {
         j = reducers.length;
@@ -144,7 +155,9 @@ export class GroupedTable<R extends Row = Row> {
   }
 
   /** One row per group; outputs may use reducers and grouping columns. */
-  reduce<const C extends readonly unknown[]>(...columns: C): Table<Simplify<RowFromColumns<C>>>;
+  reduce<const C extends readonly ColumnExpression<unknown, string>[]>(
+    ...columns: C
+  ): Table<Simplify<RowFromColumns<C>>>;
   reduce<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
   reduce(...args: unknown[]): Table<Row> {
     return makeTable(buildReduce(this.#input, this.#scope, this.#keys, args, callSite()));

@@ -2,7 +2,7 @@
  * Tributary: live data pipelines for TypeScript. `import * as tb from "tributary"`.
  */
 import type { Row, Schema } from "./schema.js";
-import type { TableBase } from "./table.js";
+import type { RowOfTable, TableLike } from "./table.js";
 
 export type { DType } from "./dtype.js";
 export { debug, type ComputeOptions, type Change } from "./debug.js";
@@ -25,11 +25,11 @@ export { reducers } from "./reducers.js";
 export { left, right, thisTable as this, type DeferredTable } from "./refs.js";
 export { run, type RunOptions } from "./run.js";
 export { schema, Schema, type SchemaOptions } from "./schema.js";
-export type { Table, ColumnsOf } from "./table.js";
+export type { Table, ColumnsOf, TableLike } from "./table.js";
 export { TableBase } from "./table.js";
 export { types, TypeSpec, type JsonValue, type Pointer, type ValueOf } from "./types.js";
 
 /** The row type of a schema or a table: `tb.RowOf<typeof Order>`. */
-export type RowOf<X> = X extends Schema<infer R> ? R : X extends TableBase<infer R> ? R : never;
+export type RowOf<X> = X extends Schema<infer R> ? R : X extends TableLike ? RowOfTable<X> : never;
 
 export type { Row };

@@ -50,22 +50,46 @@ const flatLayout = (nl: number, nr: number): Layout => ({
   rightId: { Col: nl + nr + 1 },
 });
 
-function sideOf(src: RefSource, left: PlanNode, right: PlanNode, name: string | undefined, operation: string, site: string | undefined): Side {
+function sideOf(
+  src: RefSource,
+  left: PlanNode,
+  right: PlanNode,
+  name: string | undefined,
+  operation: string,
+  site: string | undefined,
+): Side {
   if (src === "left" || src === "right") return src;
   if (src === "this") {
-    if (name === undefined) fail("INVALID_ARGUMENT", `${operation}: tb.this.id is ambiguous in a join; use tb.left.id or tb.right.id`, site);
+    if (name === undefined)
+      fail(
+        "INVALID_ARGUMENT",
+        `${operation}: tb.this.id is ambiguous in a join; use tb.left.id or tb.right.id`,
+        site,
+      );
     const inLeft = left.indexOf(name) >= 0;
     const inRight = right.indexOf(name) >= 0;
     if (inLeft && inRight) {
-      fail("INVALID_ARGUMENT", `${operation}: column "${name}" exists on both sides; use tb.left.${name} or tb.right.${name}`, site);
+      fail(
+        "INVALID_ARGUMENT",
+        `${operation}: column "${name}" exists on both sides; use tb.left.${name} or tb.right.${name}`,
+        site,
+      );
     }
     if (!inLeft && !inRight) {
-      fail("UNKNOWN_COLUMN", `${operation}: unknown column "${name}"; left has ${left.columns.join(", ")}; right has ${right.columns.join(", ")}`, site);
+      fail(
+        "UNKNOWN_COLUMN",
+        `${operation}: unknown column "${name}"; left has ${left.columns.join(", ")}; right has ${right.columns.join(", ")}`,
+        site,
+      );
     }
     return inLeft ? "left" : "right";
   }
   if (src === left && src === right) {
-    fail("INVALID_ARGUMENT", `${operation}: self-join references are ambiguous; use tb.left and tb.right`, site);
+    fail(
+      "INVALID_ARGUMENT",
+      `${operation}: self-join references are ambiguous; use tb.left and tb.right`,
+      site,
+    );
   }
   if (src === left) return "left";
   if (src === right) return "right";
@@ -77,7 +101,13 @@ function sideOf(src: RefSource, left: PlanNode, right: PlanNode, name: string | 
 }
 
 /** The scope of expressions over a joined pair. */
-function joinScope(left: PlanNode, right: PlanNode, kind: JoinKind, layout: Layout, operation: string): Scope {
+function joinScope(
+  left: PlanNode,
+  right: PlanNode,
+  kind: JoinKind,
+  layout: Layout,
+  operation: string,
+): Scope {
   const leftOptional = kind === "Right" || kind === "Outer";
   const rightOptional = kind === "Left" || kind === "Outer";
   return {
@@ -86,13 +116,17 @@ function joinScope(left: PlanNode, right: PlanNode, kind: JoinKind, layout: Layo
       const node = side === "left" ? left : right;
       const i = lookupColumn(node, name, `${operation} (${side} side)`, site);
       const t = node.dtypes[i]!;
-      if (side === "left") return { expr: layout.leftCol(i), dtype: leftOptional ? optional(t) : t };
+      if (side === "left")
+        return { expr: layout.leftCol(i), dtype: leftOptional ? optional(t) : t };
       return { expr: layout.rightCol(i), dtype: rightOptional ? optional(t) : t };
     },
     id(src, site) {
       const side = sideOf(src, left, right, undefined, operation, site);
       const nullable = side === "left" ? leftOptional : rightOptional;
-      return { expr: side === "left" ? layout.leftId : layout.rightId, dtype: nullable ? optional("Pointer") : "Pointer" };
+      return {
+        expr: side === "left" ? layout.leftId : layout.rightId,
+        dtype: nullable ? optional("Pointer") : "Pointer",
+      };
     },
   };
 }
@@ -100,10 +134,25 @@ function joinScope(left: PlanNode, right: PlanNode, kind: JoinKind, layout: Layo
 /** A scope for one side's key expressions (over that side's row alone). */
 function sideScope(node: PlanNode, side: Side, other: PlanNode, operation: string): Scope {
   const resolve = (src: RefSource, name: string | undefined, site: string | undefined): void => {
-    const ok = src === side || src === node || (src === "this" && name !== undefined && node.indexOf(name) >= 0);
+    const ok =
+      src === side ||
+      src === node ||
+      (src === "this" && name !== undefined && node.indexOf(name) >= 0);
     if (!ok) {
-      const s = sideOf(src, side === "left" ? node : other, side === "left" ? other : node, name, operation, site);
-      if (s !== side) fail("INVALID_ARGUMENT", `${operation}: a join condition must compare a left expression with a right expression`, site);
+      const s = sideOf(
+        src,
+        side === "left" ? node : other,
+        side === "left" ? other : node,
+        name,
+        operation,
+        site,
+      );
+      if (s !== side)
+        fail(
+          "INVALID_ARGUMENT",
+          `${operation}: a join condition must compare a left expression with a right expression`,
+          site,
+        );
     }
   };
   return {
@@ -175,17 +224,40 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     const rightKeys: PlanExpr[] = [];
     conditions.forEach((cond, n) => {
       const node = cond instanceof Expression ? cond[exprNode] : undefined;
-      if (!node || node.k !== "call" || node.f !== "eq" || node.args.length !== 2) {
-        fail("INVALID_ARGUMENT", `join: condition ${n + 1} must be an equality a.eq(b) between a left and a right expression`, site);
+      if (node?.k !== "call" || node.f !== "eq" || node.args.length !== 2) {
+        fail(
+          "INVALID_ARGUMENT",
+          `join: condition ${n + 1} must be an equality a.eq(b) between a left and a right expression`,
+          site,
+        );
       }
       let [a, b] = node.args as [ExprNode, ExprNode];
       const sa = sidesUsed(a, left, right);
       const sb = sidesUsed(b, left, right);
-      if (left !== right && sa.has("right") && !sa.has("left") && sb.has("left") && !sb.has("right")) [a, b] = [b, a];
-      const ca: Compiled = compile(a, { scope: sideScope(left, "left", right, "join"), operation: "join", site: node.site ?? site });
-      const cb: Compiled = compile(b, { scope: sideScope(right, "right", left, "join"), operation: "join", site: node.site ?? site });
+      if (
+        left !== right &&
+        sa.has("right") &&
+        !sa.has("left") &&
+        sb.has("left") &&
+        !sb.has("right")
+      )
+        [a, b] = [b, a];
+      const ca: Compiled = compile(a, {
+        scope: sideScope(left, "left", right, "join"),
+        operation: "join",
+        site: node.site ?? site,
+      });
+      const cb: Compiled = compile(b, {
+        scope: sideScope(right, "right", left, "join"),
+        operation: "join",
+        site: node.site ?? site,
+      });
       if (unify(ca.dtype, cb.dtype) === "Any" && ca.dtype !== "Any" && cb.dtype !== "Any") {
-        fail("TYPE_MISMATCH", `join: cannot match ${dtypeName(ca.dtype)} with ${dtypeName(cb.dtype)} in condition ${n + 1}`, node.site ?? site);
+        fail(
+          "TYPE_MISMATCH",
+          `join: cannot match ${dtypeName(ca.dtype)} with ${dtypeName(cb.dtype)} in condition ${n + 1}`,
+          node.site ?? site,
+        );
       }
       leftKeys.push(ca.expr);
       rightKeys.push(cb.expr);
@@ -193,13 +265,19 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     let id: JoinId = "Pair";
     if (options.id !== undefined) {
       const node = options.id instanceof Expression ? options.id[exprNode] : undefined;
-      if (!node || node.k !== "id") fail("INVALID_ARGUMENT", "join: the id option must be tb.left.id or tb.right.id", site);
+      if (node?.k !== "id")
+        fail("INVALID_ARGUMENT", "join: the id option must be tb.left.id or tb.right.id", site);
       id = sideOf(node.src, left, right, undefined, "join", site) === "left" ? "Left" : "Right";
     }
     return new JoinResult<L, R>(left, right, kind, [leftKeys, rightKeys], id, site, undefined);
   }
 
-  #joinNode(columns: string[], dtypes: DType[], output: PlanExpr[], site: string | undefined): PlanNode {
+  #joinNode(
+    columns: string[],
+    dtypes: DType[],
+    output: PlanExpr[],
+    site: string | undefined,
+  ): PlanNode {
     const { Join } = {
       Join: {
         kind: this.#kind,
@@ -224,7 +302,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   #flatten(): PlanNode {
     if (this.#flat) return this.#flat;
     const nl = this.#left.columns.length;
-    const nr = this.#right.columns.length;
+    const _nr = this.#right.columns.length;
     const scope = joinScope(this.#left, this.#right, this.#kind, pairLayout(nl), "join");
     const leftCols = this.#left.columns.map((c) => scope.column("left", c, this.#site));
     const rightCols = this.#right.columns.map((c) => scope.column("right", c, this.#site));
@@ -236,7 +314,12 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       "left.id",
       "right.id",
     ];
-    return this.#joinNode(names, all.map((c) => c.dtype), all.map((c) => c.expr), this.#site);
+    return this.#joinNode(
+      names,
+      all.map((c) => c.dtype),
+      all.map((c) => c.expr),
+      this.#site,
+    );
   }
 
   #scope(operation: string): Scope {
@@ -246,7 +329,9 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   }
 
   /** Output columns over matched pairs (`tb.left.x`, `tb.right.y`, or the tables' own columns). */
-  select<const C extends readonly Expression<unknown>[]>(...columns: C): Table<Simplify<RowFromColumns<C>>>;
+  select<const C extends readonly Expression<unknown>[]>(
+    ...columns: C
+  ): Table<Simplify<RowFromColumns<C>>>;
   select<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
   select(...args: unknown[]): Table<Row> {
     const site = callSite();
@@ -259,7 +344,14 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     if (!this.#flat) return makeTable(this.#joinNode(names, dtypes, exprs, site));
     const input = this.#flat;
     return makeTable(
-      new PlanNode(names, dtypes, [input], (ix) => ({ Select: { input: ix(input), exprs } }), site, "select"),
+      new PlanNode(
+        names,
+        dtypes,
+        [input],
+        (ix) => ({ Select: { input: ix(input), exprs } }),
+        site,
+        "select",
+      ),
     );
   }
 
@@ -277,7 +369,15 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       site,
       "filter",
     );
-    return new JoinResult<L, R>(this.#left, this.#right, this.#kind, [this.#leftKeys, this.#rightKeys], this.#id, this.#site, filtered);
+    return new JoinResult<L, R>(
+      this.#left,
+      this.#right,
+      this.#kind,
+      [this.#leftKeys, this.#rightKeys],
+      this.#id,
+      this.#site,
+      filtered,
+    );
   }
 
   #flatScope(operation: string): [PlanNode, Scope] {

@@ -20,7 +20,13 @@ export interface MarkdownTable {
   /** Data column names (without `id`, `__time__`, `__diff__`). */
   columns: string[];
   /** Rows in file order. */
-  rows: Array<{ cells: MarkdownCell[]; id: MarkdownCell | undefined; time: number; diff: number; line: number }>;
+  rows: Array<{
+    cells: MarkdownCell[];
+    id: MarkdownCell | undefined;
+    time: number;
+    diff: number;
+    line: number;
+  }>;
   /** Whether an `id` column was given. */
   hasId: boolean;
 }
@@ -87,7 +93,10 @@ const SEPARATOR = /^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$/;
 
 function integerOf(cell: MarkdownCell, what: string, line: number): number {
   if (typeof cell.value !== "number" || !Number.isInteger(cell.value)) {
-    fail("INVALID_ARGUMENT", `tableFromMarkdown: line ${line}: ${what} must be an integer, got "${cell.raw}"`);
+    fail(
+      "INVALID_ARGUMENT",
+      `tableFromMarkdown: line ${line}: ${what} must be an integer, got "${cell.raw}"`,
+    );
   }
   return cell.value;
 }
@@ -100,22 +109,37 @@ export function parseMarkdown(md: string): MarkdownTable {
     .filter((l) => l.text !== "" && !SEPARATOR.test(l.text));
   if (lines.length === 0) fail("INVALID_ARGUMENT", "tableFromMarkdown: no header line");
   const header = splitRow(lines[0]!.text);
-  if (header.some((h) => h === "")) fail("INVALID_ARGUMENT", `tableFromMarkdown: empty column name in header "${lines[0]!.text}"`);
-  if (new Set(header).size !== header.length) fail("INVALID_ARGUMENT", "tableFromMarkdown: duplicate column names");
+  if (header.some((h) => h === ""))
+    fail("INVALID_ARGUMENT", `tableFromMarkdown: empty column name in header "${lines[0]!.text}"`);
+  if (new Set(header).size !== header.length)
+    fail("INVALID_ARGUMENT", "tableFromMarkdown: duplicate column names");
   const hasId = header[0] === "id";
   const timeAt = header.indexOf("__time__");
   const diffAt = header.indexOf("__diff__");
-  const dataAt = header.map((_, i) => i).filter((i) => i !== timeAt && i !== diffAt && !(hasId && i === 0));
+  const dataAt = header
+    .map((_, i) => i)
+    .filter((i) => i !== timeAt && i !== diffAt && !(hasId && i === 0));
   const rows = lines.slice(1).map(({ text, line }) => {
     const cells = splitRow(text).map(parseCell);
     if (cells.length !== header.length) {
-      fail("INVALID_ARGUMENT", `tableFromMarkdown: line ${line} has ${cells.length} cells, the header has ${header.length}`);
+      fail(
+        "INVALID_ARGUMENT",
+        `tableFromMarkdown: line ${line} has ${cells.length} cells, the header has ${header.length}`,
+      );
     }
     const time = timeAt >= 0 ? integerOf(cells[timeAt]!, "__time__", line) : 0;
     const diff = diffAt >= 0 ? integerOf(cells[diffAt]!, "__diff__", line) : 1;
-    if (time < 0) fail("INVALID_ARGUMENT", `tableFromMarkdown: line ${line}: __time__ must not be negative`);
-    if (diff !== 1 && diff !== -1) fail("INVALID_ARGUMENT", `tableFromMarkdown: line ${line}: __diff__ must be 1 or -1`);
-    return { cells: dataAt.map((i) => cells[i]!), id: hasId ? cells[0] : undefined, time, diff, line };
+    if (time < 0)
+      fail("INVALID_ARGUMENT", `tableFromMarkdown: line ${line}: __time__ must not be negative`);
+    if (diff !== 1 && diff !== -1)
+      fail("INVALID_ARGUMENT", `tableFromMarkdown: line ${line}: __diff__ must be 1 or -1`);
+    return {
+      cells: dataAt.map((i) => cells[i]!),
+      id: hasId ? cells[0] : undefined,
+      time,
+      diff,
+      line,
+    };
   });
   return { columns: dataAt.map((i) => header[i]!), rows, hasId };
 }

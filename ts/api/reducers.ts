@@ -13,7 +13,13 @@ export interface TupleReducerOptions {
 }
 
 function reducer<T>(kind: string, args: unknown[], skipNones = false): Expression<T> {
-  const node: ExprNode = { k: "reducer", kind, args: args.map(toNode), skipNones, site: callSite() };
+  const node: ExprNode = {
+    k: "reducer",
+    kind,
+    args: args.map(toNode),
+    skipNones,
+    site: callSite(),
+  };
   return new Expression<T>(node);
 }
 
@@ -22,11 +28,12 @@ export const reducers = {
   /** Number of rows. */
   count: (): Expression<number> => reducer("count", []),
   /** Number of distinct values. */
-  countDistinct: (value: ExprLike<unknown>): Expression<number> => reducer("countDistinct", [value]),
+  countDistinct: (value: ExprLike<unknown>): Expression<number> =>
+    reducer("countDistinct", [value]),
   /** Sum (int for ints, float for floats). */
-  sum: <T extends number | null>(value: ExprLike<T>): Expression<T> => reducer("sum", [value]),
+  sum: <T>(value: ExprLike<T>): Expression<T> => reducer("sum", [value]),
   /** Mean, a float. */
-  avg: (value: ExprLike<number | null>): Expression<number> => reducer("avg", [value]),
+  avg: (value: ExprLike<unknown>): Expression<number> => reducer("avg", [value]),
   /** Smallest value. */
   min: <T>(value: ExprLike<T>): Expression<T> => reducer("min", [value]),
   /** Largest value. */

@@ -4,7 +4,14 @@
  */
 import { fromNativeError } from "./errors.js";
 import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
-import { buildPlan, type PendingOutput, type PlanJson, type PlanNode, planToJson, takePendingOutputs } from "./plan.js";
+import {
+  buildPlan,
+  type PendingOutput,
+  type PlanJson,
+  type PlanNode,
+  planToJson,
+  takePendingOutputs,
+} from "./plan.js";
 
 /** Options of `tb.run`. */
 export interface RunOptions {
@@ -17,7 +24,8 @@ export interface RunOptions {
 /** The worker count to use: the option, else `TRIBUTARY_THREADS`, else 1. */
 export function resolveThreads(threads: number | undefined): number {
   if (threads !== undefined) {
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`threads must be a positive integer, got ${threads}`);
     return threads;
   }
   const env = Number.parseInt(process.env.TRIBUTARY_THREADS ?? "", 10);
@@ -46,8 +54,14 @@ export async function run(options: RunOptions = {}): Promise<void> {
 }
 
 /** Runs the given tables in static mode and returns each one's changes. */
-export async function collect(nodes: readonly PlanNode[], threads: number | undefined): Promise<NativeChange[][]> {
+export async function collect(
+  nodes: readonly PlanNode[],
+  threads: number | undefined,
+): Promise<NativeChange[][]> {
   const outputs: PendingOutput[] = nodes.map((node, id) => ({ node, sink: { Collect: { id } } }));
-  const result = await runPlanJson(buildPlan(outputs, { forceStatic: true }), resolveThreads(threads));
+  const result = await runPlanJson(
+    buildPlan(outputs, { forceStatic: true }),
+    resolveThreads(threads),
+  );
   return nodes.map((_, id) => result.collected[String(id)] ?? []);
 }

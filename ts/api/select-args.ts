@@ -3,7 +3,13 @@
  * expressions) and the static row types they produce.
  */
 import type { ExprNode } from "./ast.js";
-import { type ColumnExpression, Expression, exprNode, toNode, type ValueOfExpr } from "./expression.js";
+import {
+  type ColumnExpression,
+  Expression,
+  exprNode,
+  toNode,
+  type ValueOfExpr,
+} from "./expression.js";
 import { fail } from "./errors.js";
 
 /** Named output expressions (`{ name: expression-or-value }`). */
@@ -17,11 +23,9 @@ export type RowFromNamed<E> = { [K in keyof E]: ValueOfExpr<E[K]> };
 
 /** The row type of positional column references. */
 export type RowFromColumns<C extends readonly unknown[]> = {
-  [E in C[number] as E extends ColumnExpression<unknown, infer N> ? N : never]: E extends Expression<
-    infer T
-  >
-    ? T
-    : never;
+  [E in C[number] as E extends ColumnExpression<unknown, infer N>
+    ? N
+    : never]: E extends Expression<infer T> ? T : never;
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -66,14 +70,17 @@ export function parseOutputs(
   });
   const seen = new Set<string>();
   for (const [name] of out) {
-    if (seen.has(name)) fail("INVALID_ARGUMENT", `${operation}: duplicate output column "${name}"`, site);
+    if (seen.has(name))
+      fail("INVALID_ARGUMENT", `${operation}: duplicate output column "${name}"`, site);
     seen.add(name);
   }
   return out;
 }
 
 /** Splits trailing options (a plain object) from expression arguments. */
-export function splitOptions<O extends object>(args: readonly unknown[]): [unknown[], O | undefined] {
+export function splitOptions<O extends object>(
+  args: readonly unknown[],
+): [unknown[], O | undefined] {
   const last = args[args.length - 1];
   if (args.length > 0 && isPlainObject(last)) return [args.slice(0, -1), last as O];
   return [[...args], undefined];

@@ -46,7 +46,12 @@ function assignIds(rows: PendingRow[]): StaticRow[] {
   return out;
 }
 
-function staticNode(columns: string[], dtypes: DType[], rows: StaticRow[], site: string | undefined): PlanNode {
+function staticNode(
+  columns: string[],
+  dtypes: DType[],
+  rows: StaticRow[],
+  site: string | undefined,
+): PlanNode {
   const seed = nextSeed++;
   return new PlanNode(columns, dtypes, [], () => ({ Static: { rows, seed } }), site, "static");
 }
@@ -91,7 +96,10 @@ function typedCell(cell: MarkdownCell, dtype: DType, where: string): unknown {
 function checkFinite(values: PlanValue[], where: string): void {
   for (const v of values) {
     if (typeof v === "object" && "Float" in v && !Number.isFinite(v.Float)) {
-      fail("INVALID_ARGUMENT", `${where}: non-finite floats (${v.Float}) are not supported in static tables`);
+      fail(
+        "INVALID_ARGUMENT",
+        `${where}: non-finite floats (${v.Float}) are not supported in static tables`,
+      );
     }
   }
 }
@@ -103,7 +111,10 @@ export interface MarkdownOptions<R extends Row> {
 }
 
 /** A static table from a markdown fixture. */
-export function tableFromMarkdown<R extends Row = Record<string, unknown>>(md: string, options: MarkdownOptions<R> = {}): Table<R> {
+export function tableFromMarkdown<R extends Row = Record<string, unknown>>(
+  md: string,
+  options: MarkdownOptions<R> = {},
+): Table<R> {
   const site = callSite();
   const parsed = parseMarkdown(md);
   const schema = options.schema;
@@ -146,20 +157,30 @@ export function tableFromMarkdown<R extends Row = Record<string, unknown>>(md: s
 
 /** A row for `tableFromRows`: the schema's columns, plus optional `__time__`/`__diff__`. */
 export type InputRow<R extends Row> = {
-  [K in keyof R]: R[K] extends number ? number | bigint : R[K] extends number | null ? number | bigint | null : R[K];
+  [K in keyof R]: R[K] extends number
+    ? number | bigint
+    : R[K] extends number | null
+      ? number | bigint | null
+      : R[K];
 } & { __time__?: number; __diff__?: 1 | -1 };
 
 /** A static table from JS objects (ids from the schema's primary key, else positions). */
-export function tableFromRows<R extends Row>(schema: Schema<R>, rows: ReadonlyArray<InputRow<R>>): Table<R> {
+export function tableFromRows<R extends Row>(
+  schema: Schema<R>,
+  rows: ReadonlyArray<InputRow<R>>,
+): Table<R> {
   const site = callSite();
   const pk = schema.primaryKeyIndices();
   const pending = rows.map((row, n): PendingRow => {
     const obj = row as Record<string, unknown>;
-    const values = schema.names.map((name, i) => encodeValue(obj[name], schema.dtypes[i]!, `tableFromRows row ${n}, column "${name}"`));
+    const values = schema.names.map((name, i) =>
+      encodeValue(obj[name], schema.dtypes[i]!, `tableFromRows row ${n}, column "${name}"`),
+    );
     checkFinite(values, `tableFromRows row ${n}`);
     const time = typeof obj.__time__ === "number" ? obj.__time__ : 0;
     const diff = obj.__diff__ === -1 ? -1 : 1;
-    const explicitId: StaticId | undefined = pk.length > 0 ? { Values: pk.map((i) => values[i]!) } : undefined;
+    const explicitId: StaticId | undefined =
+      pk.length > 0 ? { Values: pk.map((i) => values[i]!) } : undefined;
     return { values, explicitId, time, diff };
   });
   return makeTable<R>(staticNode([...schema.names], [...schema.dtypes], assignIds(pending), site));

@@ -34,6 +34,15 @@ import type { Pointer } from "./types.js";
 /** The key under which a table keeps its plan node. */
 export const tableNode: unique symbol = Symbol("tributary.tableNode");
 
+/** Anything that is a table (used where the row type does not matter). */
+export interface TableLike {
+  /** The plan node (internal). */
+  readonly [tableNode]: PlanNode;
+}
+
+/** The row type of a table type. */
+export type RowOfTable<T> = T extends { readonly __row: infer R } ? R : never;
+
 /** Names that are never column properties (methods win; use `t.col(name)`). */
 export type ReservedName = keyof TableBase<Row> | "then";
 
@@ -71,7 +80,7 @@ export function makeTable<R extends Row>(node: PlanNode): Table<R> {
 
 /** The plan node of a table (throws a clear error for anything else). */
 export function nodeOf(table: unknown, what: string, site?: string): PlanNode {
-  if (table instanceof TableBase) return table[tableNode];
+  if (table instanceof TableBase) return (table as TableLike)[tableNode];
   return fail("INVALID_ARGUMENT", `${what}: expected a table`, site);
 }
 
@@ -99,9 +108,7 @@ export class TableBase<R extends Row = Row> {
   }
 
   /** A column by name (works for names that clash with methods). */
-  col<K extends keyof R & string>(name: K): ColumnExpression<R[K], K>;
-  col(name: string): ColumnExpression<unknown>;
-  col(name: string): ColumnExpression<unknown> {
+  col<K extends string>(name: K): ColumnExpression<K extends keyof R ? R[K] : unknown, K> {
     const node = this[tableNode];
     lookupColumn(node, name, "col", callSite());
     return columnRef(node, name);
@@ -131,7 +138,11 @@ export class TableBase<R extends Row = Row> {
     return this.#select(parseOutputs(args, "select", site), "select", site);
   }
 
-  #select(outputs: Array<[string, ExprNode]>, operation: string, site: string | undefined): Table<Row> {
+  #select(
+    outputs: Array<[string, ExprNode]>,
+    operation: string,
+    site: string | undefined,
+  ): Table<Row> {
     const input = this[tableNode];
     const ctx = { scope: tableScope(input, operation), operation, site };
     const compiled = outputs.map(([, e]) => compile(e, ctx));
@@ -156,7 +167,9 @@ export class TableBase<R extends Row = Row> {
       return [c, replaced ? replaced[1] : columnRef(input, c)[exprNode]];
     });
     for (const pair of added) if (!input.columns.includes(pair[0])) outputs.push(pair);
-    return this.#select(outputs, "withColumns", site) as Table<Simplify<Omit<R, keyof E> & RowFromNamed<E>>>;
+    return this.#select(outputs, "withColumns", site) as Table<
+      Simplify<Omit<R, keyof E> & RowFromNamed<E>>
+    >;
   }
 
   /** Drops columns (by name or column reference). */
@@ -168,13 +181,15 @@ export class TableBase<R extends Row = Row> {
     const names = columns.map((c) => (typeof c === "string" ? c : c.columnName));
     for (const n of names) lookupColumn(input, n, "without", site);
     const outputs: Array<[string, ExprNode]> = input.columns
-      .filter((c) => !names.includes(c))
+      .filter((c) => !(names as string[]).includes(c))
       .map((c) => [c, columnRef(input, c)[exprNode]]);
     return this.#select(outputs, "without", site) as Table<Simplify<Omit<R, K>>>;
   }
 
   /** Renames columns: `{ oldName: "newName" }`. */
-  rename<const M extends { readonly [K in keyof R]?: string }>(mapping: M): Table<Simplify<Renamed<R, M>>> {
+  rename<const M extends { readonly [K in keyof R]?: string }>(
+    mapping: M,
+  ): Table<Simplify<Renamed<R, M>>> {
     const site = callSite();
     const input = this[tableNode];
     const map = mapping as Record<string, string>;
@@ -194,7 +209,11 @@ export class TableBase<R extends Row = Row> {
   filter(predicate: ExprLike<boolean | null>): Table<R> {
     const site = callSite();
     const input = this[tableNode];
-    const c = compile(toNode(predicate), { scope: tableScope(input, "filter"), operation: "filter", site });
+    const c = compile(toNode(predicate), {
+      scope: tableScope(input, "filter"),
+      operation: "filter",
+      site,
+    });
     requireBool(c, "filter", site);
     const node = new PlanNode(
       input.columns,
@@ -228,23 +247,39 @@ export class TableBase<R extends Row = Row> {
   }
 
   /** Inner join; conditions are `a.eq(b)` (left expression, right expression); options last. */
-  join<R2 extends Row>(other: TableBase<R2>, ...conditions: Array<Expression<unknown> | JoinOptions>): JoinResult<R, R2> {
+  join<T extends TableLike>(
+    other: T,
+    ...conditions: Array<Expression<unknown> | JoinOptions>
+  ): JoinResult<R, RowOfTable<T> & Row> {
     return this.#join(other, "Inner", conditions);
   }
   /** Left outer join. */
-  joinLeft<R2 extends Row>(other: TableBase<R2>, ...conditions: Array<Expression<unknown> | JoinOptions>): JoinResult<R, R2> {
+  joinLeft<T extends TableLike>(
+    other: T,
+    ...conditions: Array<Expression<unknown> | JoinOptions>
+  ): JoinResult<R, RowOfTable<T> & Row> {
     return this.#join(other, "Left", conditions);
   }
   /** Right outer join. */
-  joinRight<R2 extends Row>(other: TableBase<R2>, ...conditions: Array<Expression<unknown> | JoinOptions>): JoinResult<R, R2> {
+  joinRight<T extends TableLike>(
+    other: T,
+    ...conditions: Array<Expression<unknown> | JoinOptions>
+  ): JoinResult<R, RowOfTable<T> & Row> {
     return this.#join(other, "Right", conditions);
   }
   /** Full outer join. */
-  joinOuter<R2 extends Row>(other: TableBase<R2>, ...conditions: Array<Expression<unknown> | JoinOptions>): JoinResult<R, R2> {
+  joinOuter<T extends TableLike>(
+    other: T,
+    ...conditions: Array<Expression<unknown> | JoinOptions>
+  ): JoinResult<R, RowOfTable<T> & Row> {
     return this.#join(other, "Outer", conditions);
   }
 
-  #join<R2 extends Row>(other: TableBase<R2>, kind: JoinKind, args: readonly unknown[]): JoinResult<R, R2> {
+  #join<R2 extends Row>(
+    other: TableLike,
+    kind: JoinKind,
+    args: readonly unknown[],
+  ): JoinResult<R, R2> {
     const site = callSite();
     const right = nodeOf(other, "join", site);
     const [conditions, options] = splitOptions<JoinOptions>(args);
@@ -252,16 +287,16 @@ export class TableBase<R extends Row = Row> {
   }
 
   /** Union with tables of the same columns; ids must be disjoint. */
-  concat(...others: TableBase<Row>[]): Table<R> {
+  concat(...others: TableLike[]): Table<R> {
     return this.#concat(others, "concat");
   }
 
   /** Union with fresh ids (for tables whose ids may overlap). */
-  concatReindex(...others: TableBase<Row>[]): Table<R> {
+  concatReindex(...others: TableLike[]): Table<R> {
     return this.#concat(others, "concatReindex");
   }
 
-  #concat(others: readonly TableBase<Row>[], operation: "concat" | "concatReindex"): Table<R> {
+  #concat(others: readonly TableLike[], operation: "concat" | "concatReindex"): Table<R> {
     const site = callSite();
     const first = this[tableNode];
     const inputs: PlanNode[] = [first];
@@ -320,7 +355,8 @@ export class TableBase<R extends Row = Row> {
   withIdFrom(...exprs: ExprLike<unknown>[]): Table<R> {
     const site = callSite();
     const input = this[tableNode];
-    if (exprs.length === 0) fail("INVALID_ARGUMENT", "withIdFrom: give at least one expression", site);
+    if (exprs.length === 0)
+      fail("INVALID_ARGUMENT", "withIdFrom: give at least one expression", site);
     const ctx = { scope: tableScope(input, "withIdFrom"), operation: "withIdFrom", site };
     const keys = exprNodes(exprs).map((e) => compile(e, ctx).expr);
     const node = new PlanNode(

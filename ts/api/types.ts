@@ -4,7 +4,13 @@
 import type { DType } from "./dtype.js";
 
 /** Any JSON value (the JS side of `tb.types.json`). */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 
 declare const pointerBrand: unique symbol;
 /** A row id as JavaScript sees it: `"^"` followed by 32 hexadecimal digits. */

@@ -41,6 +41,14 @@ function arity(f: string, args: DType[], min: number, max: number, site?: string
   }
 }
 
+/** A rule that checks the argument count, then computes the type. */
+function counted(min: number, max: number, result: (args: DType[]) => DType): Rule {
+  return (args, site, f) => {
+    arity(f, args, min, max, site);
+    return result(args);
+  };
+}
+
 /** Arithmetic on numbers: int if both int, float otherwise. */
 function numeric(a: DType, b: DType): DType | undefined {
   if (!isKind(a, "Int", "Float") || !isKind(b, "Int", "Float")) return undefined;
@@ -155,9 +163,16 @@ function method(
     arity(f, args, 1 + required, 1 + params.length, site);
     const x = args[0]!;
     const okX =
-      isAny(x) || isNullType(x) || accepts.some((t) => JSON.stringify(t) === JSON.stringify(base(x)));
+      isAny(x) ||
+      isNullType(x) ||
+      accepts.some((t) => JSON.stringify(t) === JSON.stringify(base(x)));
     if (!okX) {
-      return mismatch(f, args, site, `${accepts.map(dtypeName).join(" or ")} as the first argument`);
+      return mismatch(
+        f,
+        args,
+        site,
+        `${accepts.map(dtypeName).join(" or ")} as the first argument`,
+      );
     }
     params.forEach((allowed, i) => {
       const p = args[i + 1];
@@ -193,13 +208,14 @@ const rules: Record<string, Rule> = {
   and: logical,
   or: logical,
   not: logical,
-  isNull: (args, site, f) => (arity(f, args, 1, 1, site), "Bool"),
-  isNotNull: (args, site, f) => (arity(f, args, 1, 1, site), "Bool"),
+  isNull: counted(1, 1, () => "Bool"),
+  isNotNull: counted(1, 1, () => "Bool"),
   fillNull: (args, site, f) => {
     arity(f, args, 2, 2, site);
     const [x, v] = args as [DType, DType];
     const u = unify(unoptional(x), v);
-    if (u === "Any" && !isAny(x) && !isAny(v)) return mismatch(f, args, site, "a value of the column's type");
+    if (u === "Any" && !isAny(x) && !isAny(v))
+      return mismatch(f, args, site, "a value of the column's type");
     return u;
   },
   coalesce: (args, site, f) => {
@@ -207,7 +223,8 @@ const rules: Record<string, Rule> = {
     const nonNull = args.filter((t) => !isNullType(t));
     const bases = nonNull.map(unoptional);
     const u = bases.length === 0 ? "Any" : bases.reduce(unify);
-    if (u === "Any" && bases.some((t) => !isAny(t))) return mismatch(f, args, site, "values of one type");
+    if (u === "Any" && bases.some((t) => !isAny(t)))
+      return mismatch(f, args, site, "values of one type");
     return optionalIf(u, args.every(isOptional) && u !== "Any");
   },
   ifElse: (args, site, f) => {
@@ -219,10 +236,10 @@ const rules: Record<string, Rule> = {
     }
     return u;
   },
-  require: (args, site, f) => (arity(f, args, 1, Number.MAX_SAFE_INTEGER, site), optional(args[0]!)),
-  unwrap: (args, site, f) => (arity(f, args, 1, 1, site), unoptional(args[0]!)),
+  require: counted(1, Number.MAX_SAFE_INTEGER, (args) => optional(args[0]!)),
+  unwrap: counted(1, 1, (args) => unoptional(args[0]!)),
   makeTuple: (args) => ({ Tuple: args }),
-  asString: (args, site, f) => (arity(f, args, 1, 1, site), optionalIf("Str", isOptional(args[0]!) && !isAny(args[0]!))),
+  asString: counted(1, 1, (args) => optionalIf("Str", isOptional(args[0]!) && !isAny(args[0]!))),
   pointerFrom: () => "Pointer",
   get: (args, site, f) => {
     arity(f, args, 2, 3, site);
@@ -256,7 +273,8 @@ const rules: Record<string, Rule> = {
   "str.parseInt": method(S, "Int"),
   "str.parseFloat": method(S, "Float"),
   "str.concat": (args, site, f) => {
-    if (!args.every((t) => isKind(t, "Str") || isNullType(t))) return mismatch(f, args, site, "strings");
+    if (!args.every((t) => isKind(t, "Str") || isNullType(t)))
+      return mismatch(f, args, site, "strings");
     return optionalIf("Str", anyNullable(args));
   },
   "num.abs": method(["Int", "Float", "Duration"], same),

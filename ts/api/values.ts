@@ -42,7 +42,8 @@ export function encodeLiteral(v: unknown): { value: PlanValue; dtype: DType } {
     case "bigint":
       return { value: intValue(v, "literal"), dtype: "Int" };
     case "number":
-      if (Number.isInteger(v) && Number.isSafeInteger(v)) return { value: { Int: v }, dtype: "Int" };
+      if (Number.isInteger(v) && Number.isSafeInteger(v))
+        return { value: { Int: v }, dtype: "Int" };
       if (!Number.isFinite(v)) fail("INVALID_ARGUMENT", `non-finite number ${v} cannot be a value`);
       return { value: { Float: v }, dtype: "Float" };
     case "string":
@@ -134,4 +135,3 @@ export function encodeValue(v: unknown, dtype: DType, where: string): PlanValue 
 export function literalType(v: unknown): DType {
   return v === null || v === undefined ? NULL_DTYPE : encodeLiteral(v).dtype;
 }
-

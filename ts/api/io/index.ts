@@ -3,8 +3,7 @@
  */
 import { callSite } from "../errors.js";
 import { declareOutput } from "../plan.js";
-import type { Row } from "../schema.js";
-import { nodeOf, type TableBase } from "../table.js";
+import { nodeOf, type TableLike } from "../table.js";
 import { csv } from "./csv.js";
 import { jsonlines } from "./jsonlines.js";
 import { plaintext } from "./plaintext.js";
@@ -14,7 +13,7 @@ export type { JsonLinesReadOptions } from "./jsonlines.js";
 export type { CommonReadOptions, ReadMode } from "./source.js";
 
 /** Discards a table's changes (forces it to be computed). */
-function writeNull(table: TableBase<Row>): void {
+function writeNull(table: TableLike): void {
   declareOutput(nodeOf(table, "io.null.write", callSite()), "Null");
 }
 

@@ -2,7 +2,7 @@
  * `tb.io.jsonlines`: reading and writing JSON Lines files.
  */
 import type { Row, Schema } from "../schema.js";
-import type { Table, TableBase } from "../table.js";
+import type { Table, TableLike } from "../table.js";
 import { type CommonReadOptions, fileOutput, schemaColumns, sourceTable } from "./source.js";
 
 /** Options of `tb.io.jsonlines.read`. */
@@ -14,11 +14,17 @@ export interface JsonLinesReadOptions<R extends Row> extends CommonReadOptions {
 /** Reads JSON Lines files (a file or a directory). */
 function read<R extends Row>(path: string, options: JsonLinesReadOptions<R>): Table<R> {
   const { schema, name, mode, autocommitMs, ...rest } = options;
-  return sourceTable<R>("jsonlines", path, schemaColumns(schema as Schema<Row>, "jsonlines"), { name, mode, autocommitMs }, rest);
+  return sourceTable<R>(
+    "jsonlines",
+    path,
+    schemaColumns(schema as Schema<Row>, "jsonlines"),
+    { name, mode, autocommitMs },
+    rest,
+  );
 }
 
 /** Writes every change as one JSON object per line, with `time` and `diff`. */
-function write(table: TableBase<Row>, path: string): void {
+function write(table: TableLike, path: string): void {
   fileOutput(table, "jsonlines", path);
 }
 

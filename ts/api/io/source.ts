@@ -5,7 +5,7 @@ import type { DType } from "../dtype.js";
 import { callSite, fail } from "../errors.js";
 import { declareOutput, PlanNode, type SourceSpec } from "../plan.js";
 import type { Row, Schema } from "../schema.js";
-import { makeTable, nodeOf, type Table, type TableBase } from "../table.js";
+import { makeTable, nodeOf, type Table, type TableLike } from "../table.js";
 
 /** Read modes: `static` reads what exists and stops; `streaming` keeps watching. */
 export type ReadMode = "static" | "streaming";
@@ -29,10 +29,15 @@ export function sourceTable<R extends Row>(
   connectorOptions: Record<string, unknown>,
 ): Table<R> {
   const site = callSite();
-  if (typeof path !== "string" || path === "") fail("INVALID_ARGUMENT", `io.${kind}.read: a path is required`, site);
+  if (typeof path !== "string" || path === "")
+    fail("INVALID_ARGUMENT", `io.${kind}.read: a path is required`, site);
   const mode = common.mode ?? "streaming";
   if (mode !== "static" && mode !== "streaming") {
-    fail("INVALID_ARGUMENT", `io.${kind}.read: mode must be "static" or "streaming", got "${String(mode)}"`, site);
+    fail(
+      "INVALID_ARGUMENT",
+      `io.${kind}.read: mode must be "static" or "streaming", got "${String(mode)}"`,
+      site,
+    );
   }
   const options = { ...connectorOptions };
   if (common.autocommitMs !== undefined) options.autocommit_ms = common.autocommitMs;
@@ -55,7 +60,10 @@ export function sourceTable<R extends Row>(
 }
 
 /** Column layout of a schema-driven reader. */
-export function schemaColumns(schema: Schema<Row> | undefined, kind: string): {
+export function schemaColumns(
+  schema: Schema<Row> | undefined,
+  kind: string,
+): {
   names: readonly string[];
   dtypes: readonly DType[];
   primaryKey: number[];
@@ -65,9 +73,10 @@ export function schemaColumns(schema: Schema<Row> | undefined, kind: string): {
 }
 
 /** Declares a change-log file output. */
-export function fileOutput(table: TableBase<Row>, kind: string, path: string): void {
+export function fileOutput(table: TableLike, kind: string, path: string): void {
   const site = callSite();
   const node = nodeOf(table, `io.${kind}.write`, site);
-  if (typeof path !== "string" || path === "") fail("INVALID_ARGUMENT", `io.${kind}.write: a path is required`, site);
+  if (typeof path !== "string" || path === "")
+    fail("INVALID_ARGUMENT", `io.${kind}.write: a path is required`, site);
   declareOutput(node, { File: { kind, path } });
 }

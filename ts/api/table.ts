@@ -88,6 +88,94 @@ function exprNodes(args: readonly unknown[]): ExprNode[] {
   return args.map(toNode);
 }
 
+function selectNode(
+  input: PlanNode,
+
+  outputs: Array<[string, ExprNode]>,
+  operation: string,
+  site: string | undefined,
+): Table<Row> {
+  const ctx = { scope: tableScope(input, operation), operation, site };
+  const compiled = outputs.map(([, e]) => compile(e, ctx));
+  const node = new PlanNode(
+    outputs.map(([n]) => n),
+    compiled.map((c) => c.dtype),
+    [input],
+    (ix) => ({ Select: { input: ix(input), exprs: compiled.map((c) => c.expr) } }),
+    site,
+    operation,
+  );
+  return makeTable(node);
+}
+function joinTables<L extends Row, R2 extends Row>(
+  leftNode: PlanNode,
+  other: TableLike,
+  kind: JoinKind,
+  args: readonly unknown[],
+): JoinResult<L, R2> {
+  const site = callSite();
+  const right = nodeOf(other, "join", site);
+  const [conditions, options] = splitOptions<JoinOptions>(args);
+  return JoinResult.create<L, R2>(leftNode, right, kind, conditions, options ?? {}, site);
+}
+
+function concatTables<R extends Row>(
+  first: PlanNode,
+  others: readonly TableLike[],
+  operation: "concat" | "concatReindex",
+): Table<R> {
+  const site = callSite();
+  const inputs: PlanNode[] = [first];
+  let dtypes: DType[] = [...first.dtypes];
+  for (const other of others) {
+    let node = nodeOf(other, operation, site);
+    const names = [...node.columns].sort();
+    const expected = [...first.columns].sort();
+    if (names.join("\u0000") !== expected.join("\u0000")) {
+      fail(
+        "INVALID_ARGUMENT",
+        `${operation}: tables must have the same columns (${first.columns.join(", ")} vs ${node.columns.join(", ")})`,
+        site,
+      );
+    }
+    if (node.columns.some((c, i) => c !== first.columns[i])) {
+      const source = node;
+      const exprs = first.columns.map((c) => ({ Col: source.indexOf(c) }));
+      node = new PlanNode(
+        first.columns,
+        first.columns.map((c) => source.dtypes[source.indexOf(c)]!),
+        [source],
+        (ix) => ({ Select: { input: ix(source), exprs } }),
+        site,
+        operation,
+      );
+    }
+    dtypes = dtypes.map((t, i) => {
+      const u = unify(t, node.dtypes[i]!);
+      if (u === "Any" && t !== "Any" && node.dtypes[i] !== "Any") {
+        fail(
+          "TYPE_MISMATCH",
+          `${operation}: column "${first.columns[i]}" is ${dtypeName(t)} in one table and ${dtypeName(node.dtypes[i]!)} in another`,
+          site,
+        );
+      }
+      return u;
+    });
+    inputs.push(node);
+  }
+  const node = new PlanNode(
+    first.columns,
+    dtypes,
+    inputs,
+    (ix) =>
+      operation === "concat"
+        ? { Concat: { inputs: inputs.map(ix) } }
+        : { ConcatReindex: { inputs: inputs.map(ix) } },
+    site,
+    operation,
+  );
+  return makeTable<R>(node);
+}
 /** The methods of every table. Column properties are added by a proxy (see `Table`). */
 export class TableBase<R extends Row = Row> {
   /** The plan node (internal). */
@@ -135,26 +223,7 @@ export class TableBase<R extends Row = Row> {
   ): Table<Simplify<RowFromColumns<C> & RowFromNamed<E>>>;
   select(...args: unknown[]): Table<Row> {
     const site = callSite();
-    return this.#select(parseOutputs(args, "select", site), "select", site);
-  }
-
-  #select(
-    outputs: Array<[string, ExprNode]>,
-    operation: string,
-    site: string | undefined,
-  ): Table<Row> {
-    const input = this[tableNode];
-    const ctx = { scope: tableScope(input, operation), operation, site };
-    const compiled = outputs.map(([, e]) => compile(e, ctx));
-    const node = new PlanNode(
-      outputs.map(([n]) => n),
-      compiled.map((c) => c.dtype),
-      [input],
-      (ix) => ({ Select: { input: ix(input), exprs: compiled.map((c) => c.expr) } }),
-      site,
-      operation,
-    );
-    return makeTable(node);
+    return selectNode(this[tableNode], parseOutputs(args, "select", site), "select", site);
   }
 
   /** Adds or replaces columns. */
@@ -167,7 +236,7 @@ export class TableBase<R extends Row = Row> {
       return [c, replaced ? replaced[1] : columnRef(input, c)[exprNode]];
     });
     for (const pair of added) if (!input.columns.includes(pair[0])) outputs.push(pair);
-    return this.#select(outputs, "withColumns", site) as Table<
+    return selectNode(this[tableNode], outputs, "withColumns", site) as Table<
       Simplify<Omit<R, keyof E> & RowFromNamed<E>>
     >;
   }
@@ -183,7 +252,7 @@ export class TableBase<R extends Row = Row> {
     const outputs: Array<[string, ExprNode]> = input.columns
       .filter((c) => !(names as string[]).includes(c))
       .map((c) => [c, columnRef(input, c)[exprNode]]);
-    return this.#select(outputs, "without", site) as Table<Simplify<Omit<R, K>>>;
+    return selectNode(this[tableNode], outputs, "without", site) as Table<Simplify<Omit<R, K>>>;
   }
 
   /** Renames columns: `{ oldName: "newName" }`. */
@@ -202,7 +271,7 @@ export class TableBase<R extends Row = Row> {
     if (new Set(outputs.map(([n]) => n)).size !== outputs.length) {
       fail("INVALID_ARGUMENT", "rename: two columns would get the same name", site);
     }
-    return this.#select(outputs, "rename", site) as Table<Simplify<Renamed<R, M>>>;
+    return selectNode(this[tableNode], outputs, "rename", site) as Table<Simplify<Renamed<R, M>>>;
   }
 
   /** Keeps the rows where `predicate` is true (an error value drops the row and logs it). */
@@ -251,104 +320,38 @@ export class TableBase<R extends Row = Row> {
     other: T,
     ...conditions: Array<Expression<unknown> | JoinOptions>
   ): JoinResult<R, RowOfTable<T> & Row> {
-    return this.#join(other, "Inner", conditions);
+    return joinTables(this[tableNode], other, "Inner", conditions);
   }
   /** Left outer join. */
   joinLeft<T extends TableLike>(
     other: T,
     ...conditions: Array<Expression<unknown> | JoinOptions>
   ): JoinResult<R, RowOfTable<T> & Row> {
-    return this.#join(other, "Left", conditions);
+    return joinTables(this[tableNode], other, "Left", conditions);
   }
   /** Right outer join. */
   joinRight<T extends TableLike>(
     other: T,
     ...conditions: Array<Expression<unknown> | JoinOptions>
   ): JoinResult<R, RowOfTable<T> & Row> {
-    return this.#join(other, "Right", conditions);
+    return joinTables(this[tableNode], other, "Right", conditions);
   }
   /** Full outer join. */
   joinOuter<T extends TableLike>(
     other: T,
     ...conditions: Array<Expression<unknown> | JoinOptions>
   ): JoinResult<R, RowOfTable<T> & Row> {
-    return this.#join(other, "Outer", conditions);
-  }
-
-  #join<R2 extends Row>(
-    other: TableLike,
-    kind: JoinKind,
-    args: readonly unknown[],
-  ): JoinResult<R, R2> {
-    const site = callSite();
-    const right = nodeOf(other, "join", site);
-    const [conditions, options] = splitOptions<JoinOptions>(args);
-    return JoinResult.create<R, R2>(this[tableNode], right, kind, conditions, options ?? {}, site);
+    return joinTables(this[tableNode], other, "Outer", conditions);
   }
 
   /** Union with tables of the same columns; ids must be disjoint. */
   concat(...others: TableLike[]): Table<R> {
-    return this.#concat(others, "concat");
+    return concatTables<R>(this[tableNode], others, "concat");
   }
 
   /** Union with fresh ids (for tables whose ids may overlap). */
   concatReindex(...others: TableLike[]): Table<R> {
-    return this.#concat(others, "concatReindex");
-  }
-
-  #concat(others: readonly TableLike[], operation: "concat" | "concatReindex"): Table<R> {
-    const site = callSite();
-    const first = this[tableNode];
-    const inputs: PlanNode[] = [first];
-    let dtypes: DType[] = [...first.dtypes];
-    for (const other of others) {
-      let node = nodeOf(other, operation, site);
-      const names = [...node.columns].sort();
-      const expected = [...first.columns].sort();
-      if (names.join("\u0000") !== expected.join("\u0000")) {
-        fail(
-          "INVALID_ARGUMENT",
-          `${operation}: tables must have the same columns (${first.columns.join(", ")} vs ${node.columns.join(", ")})`,
-          site,
-        );
-      }
-      if (node.columns.some((c, i) => c !== first.columns[i])) {
-        const source = node;
-        const exprs = first.columns.map((c) => ({ Col: source.indexOf(c) }));
-        node = new PlanNode(
-          first.columns,
-          first.columns.map((c) => source.dtypes[source.indexOf(c)]!),
-          [source],
-          (ix) => ({ Select: { input: ix(source), exprs } }),
-          site,
-          operation,
-        );
-      }
-      dtypes = dtypes.map((t, i) => {
-        const u = unify(t, node.dtypes[i]!);
-        if (u === "Any" && t !== "Any" && node.dtypes[i] !== "Any") {
-          fail(
-            "TYPE_MISMATCH",
-            `${operation}: column "${first.columns[i]}" is ${dtypeName(t)} in one table and ${dtypeName(node.dtypes[i]!)} in another`,
-            site,
-          );
-        }
-        return u;
-      });
-      inputs.push(node);
-    }
-    const node = new PlanNode(
-      first.columns,
-      dtypes,
-      inputs,
-      (ix) =>
-        operation === "concat"
-          ? { Concat: { inputs: inputs.map(ix) } }
-          : { ConcatReindex: { inputs: inputs.map(ix) } },
-      site,
-      operation,
-    );
-    return makeTable<R>(node);
+    return concatTables<R>(this[tableNode], others, "concatReindex");
   }
 
   /** Re-keys rows: the new id derives from the values (same ids as `groupBy` on them). */

@@ -127,8 +127,27 @@ function compileCall(node: Extract<ExprNode, { k: "call" }>, ctx: CompileContext
     node.f,
     done.map((c) => c.dtype),
     node.site ?? ctx.site,
+    node.args.map(describeNode),
   );
   return { expr: { Call: { f: node.f, args: done.map((c) => c.expr) } }, dtype };
+}
+
+/** A short description of an expression for messages (`column "name"`, `literal 1`). */
+export function describeNode(node: ExprNode): string {
+  switch (node.k) {
+    case "col":
+      return `column "${node.name}"`;
+    case "id":
+      return "the row id";
+    case "lit":
+      return `literal ${typeof node.value === "string" ? JSON.stringify(node.value) : String(node.value)}`;
+    case "call":
+      return `${node.f}(${node.args.map(describeNode).join(", ")})`;
+    case "cast":
+      return `cast(${describeNode(node.arg)})`;
+    case "reducer":
+      return `reducers.${node.kind}(${node.args.map(describeNode).join(", ")})`;
+  }
 }
 
 /** Compiles a list of trees. */
@@ -143,8 +162,34 @@ export function requireBool(c: Compiled, what: string, site: string | undefined)
   }
 }
 
+/**
+ * The index in `node` of column `col` of `ancestor`, when `node` derives from `ancestor` by
+ * filters and selects that keep row ids and pass that column through; `undefined` otherwise.
+ * With `col` = -1, only checks that the row ids are the same.
+ */
+export function inheritedColumn(node: PlanNode, ancestor: PlanNode, col: number): number | undefined {
+  if (node === ancestor) return col;
+  const carry = node.carry;
+  if (!carry) return undefined;
+  const j = inheritedColumn(carry.from, ancestor, col);
+  if (j === undefined) return undefined;
+  if (col === -1) return -1;
+  const k = carry.map.indexOf(j);
+  return k < 0 ? undefined : k;
+}
+
 /** The scope of a one-input operation over `node` (`tb.this` = `node`). */
 export function tableScope(node: PlanNode, operation: string): Scope {
+  const inherited = (src: RefSource, name: string | undefined): Compiled | undefined => {
+    if (typeof src === "string" || src === node) return undefined;
+    if (name === undefined) {
+      return inheritedColumn(node, src, -1) === undefined ? undefined : { expr: { Id: 0 }, dtype: "Pointer" };
+    }
+    const i = src.indexOf(name);
+    if (i < 0) return undefined;
+    const k = inheritedColumn(node, src, i);
+    return k === undefined ? undefined : { expr: { Col: k }, dtype: node.dtypes[k]! };
+  };
   const check = (src: RefSource, site: string | undefined): void => {
     if (src === node || src === "this") return;
     if (src === "left" || src === "right") {
@@ -162,11 +207,15 @@ export function tableScope(node: PlanNode, operation: string): Scope {
   };
   return {
     column(src, name, site) {
+      const found = inherited(src, name);
+      if (found) return found;
       check(src, site);
       const i = lookupColumn(node, name, operation, site);
       return { expr: { Col: i }, dtype: node.dtypes[i]! };
     },
     id(src, site) {
+      const found = inherited(src, undefined);
+      if (found) return found;
       check(src, site);
       return { expr: { Id: 0 }, dtype: "Pointer" };
     },

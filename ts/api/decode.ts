@@ -4,27 +4,25 @@
 import type { NativeCell } from "./native.js";
 import type { JsonValue, Pointer } from "./types.js";
 
-/**
- * The class of error values: a cell whose computation failed holds `ErrorValue.instance`
- * (test with `cell instanceof tb.ErrorValue`); the message is in `tb.globalErrorLog()`.
- */
-export class ErrorValue {
-  /** The one error value. */
-  static readonly instance: ErrorValue = new ErrorValue();
-
-  private constructor() {
-    Object.freeze(this);
-  }
-
+/** The type of the error value (`tb.ErrorValue`). */
+export interface ErrorValueMarker {
+  /** `value instanceof tb.ErrorValue` is true exactly for the error value. */
+  [Symbol.hasInstance](value: unknown): boolean;
   /** Prints as `Error`. */
-  toString(): string {
-    return "Error";
-  }
+  toString(): string;
   /** JSON form: `{ "$error": true }`. */
-  toJSON(): { $error: true } {
-    return { $error: true };
-  }
+  toJSON(): { $error: true };
 }
+
+/**
+ * The error value: a cell whose computation failed holds this object (the message is in
+ * `tb.globalErrorLog()`). Test with `cell === tb.ErrorValue` or `cell instanceof tb.ErrorValue`.
+ */
+export const ErrorValue: ErrorValueMarker = Object.freeze({
+  [Symbol.hasInstance]: (value: unknown): boolean => value === ErrorValue,
+  toString: () => "Error",
+  toJSON: () => ({ $error: true as const }),
+});
 
 /** A decoded cell. */
 export type CellValue =
@@ -37,7 +35,7 @@ export type CellValue =
   | Uint8Array
   | Pointer
   | JsonValue
-  | ErrorValue
+  | ErrorValueMarker
   | CellValue[];
 
 const NS_PER_MS = 1_000_000n;
@@ -65,7 +63,7 @@ export function decodeCell(cell: NativeCell): CellValue {
   if ("$json" in cell) return cell.$json as JsonValue;
   if ("$ptr" in cell) return (cell.$ptr.startsWith("^") ? cell.$ptr : `^${cell.$ptr}`) as Pointer;
   if ("$bytes" in cell) return new Uint8Array(Buffer.from(cell.$bytes, "base64"));
-  if ("$error" in cell) return ErrorValue.instance;
+  if ("$error" in cell) return ErrorValue;
   return cell as JsonValue;
 }
 

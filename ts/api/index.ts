@@ -6,7 +6,7 @@ import type { RowOfTable, TableLike } from "./table.js";
 
 export type { DType } from "./dtype.js";
 export { debug, type ComputeOptions, type Change } from "./debug.js";
-export { ErrorValue, type CellValue } from "./decode.js";
+export { ErrorValue, type ErrorValueMarker, type CellValue } from "./decode.js";
 export { globalErrorLog, type ErrorLogRow } from "./error-log.js";
 export { TributaryError, type TributaryErrorCode } from "./errors.js";
 export {

@@ -141,7 +141,16 @@ export class PlanNode {
     readonly trace: string | undefined,
     /** Short operator name for messages (`select`, `join`, …). */
     readonly operation: string,
-  ) {}
+  ) {
+    this.carry = undefined;
+  }
+
+  /**
+   * When this table has the same row ids as `from` (filter, select) and passes some of its
+   * columns through unchanged: `map[k]` is the index in `from` of this table's column `k`
+   * (or -1). Lets expressions refer to columns of an ancestor table.
+   */
+  carry: { readonly from: PlanNode; readonly map: readonly number[] } | undefined;
 
   /** Index of a column or -1. */
   indexOf(name: string): number {

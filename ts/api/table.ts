@@ -105,6 +105,7 @@ function selectNode(
     site,
     operation,
   );
+  node.carry = { from: input, map: compiled.map((c) => ("Col" in c.expr ? c.expr.Col : -1)) };
   return makeTable(node);
 }
 function joinTables<L extends Row, R2 extends Row>(
@@ -292,6 +293,7 @@ export class TableBase<R extends Row = Row> {
       site,
       "filter",
     );
+    node.carry = { from: input, map: input.columns.map((_, i) => i) };
     return makeTable<R>(node);
   }
 

@@ -18,8 +18,13 @@ import { fail } from "./errors.js";
 
 type Rule = (args: DType[], site: string | undefined, f: string) => DType;
 
+/** Descriptions of the current call's arguments (set by `inferCall`), for messages. */
+let describing: readonly string[] = [];
+
 function mismatch(f: string, args: DType[], site: string | undefined, expected?: string): never {
-  const shown = args.map(dtypeName).join(", ");
+  const shown = args
+    .map((t, i) => (describing[i] ? `${describing[i]} (${dtypeName(t)})` : dtypeName(t)))
+    .join(", ");
   return fail(
     "TYPE_MISMATCH",
     `${f}: cannot apply to (${shown})${expected ? `; expected ${expected}` : ""}`,
@@ -295,10 +300,21 @@ const rules: Record<string, Rule> = {
 };
 
 /** The result type of `f(args)`; throws `TYPE_MISMATCH` naming `f` and the call site. */
-export function inferCall(f: string, args: DType[], site: string | undefined): DType {
+export function inferCall(
+  f: string,
+  args: DType[],
+  site: string | undefined,
+  descriptions: readonly string[] = [],
+): DType {
   const rule = rules[f];
   if (!rule) return fail("INVALID_ARGUMENT", `unknown function ${f}`, site);
-  return rule(args, site, f);
+  const previous = describing;
+  describing = descriptions;
+  try {
+    return rule(args, site, f);
+  } finally {
+    describing = previous;
+  }
 }
 
 /** Checks a cast; every conversion may fail per row (error value), so only shapes matter. */

@@ -95,7 +95,7 @@ export function compile(node: ExprNode, ctx: CompileContext): Compiled {
       if (!ctx.reducer) {
         return fail(
           "INVALID_ARGUMENT",
-          `${ctx.operation}: reducer ${node.kind} can only be used inside reduce()`,
+          `${ctx.operation}: reducers.${node.kind} can only be used inside reduce()`,
           node.site ?? ctx.site,
         );
       }

@@ -5,6 +5,7 @@ mod errors;
 mod join;
 mod ops;
 mod output;
+mod preaggregate;
 mod reduce;
 mod reducers;
 

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use differential_dataflow::AsCollection;
-use timely::dataflow::operators::vec::Map;
 
 use super::errors::Reporter;
 use super::ops::{compile_all, eval_row};
+use super::preaggregate::preaggregate;
 use super::reducers::{GroupEntry, Reducer};
 use super::Coll;
 use crate::error::EngineError;
@@ -34,21 +34,18 @@ pub fn group_by<'s>(
     let needs_time = reducers.iter().any(Reducer::needs_time);
 
     let mut entry_reporter = reporter.clone();
-    let entries = input
-        .inner
-        .flat_map(move |((key, row), time, diff)| {
-            let group = eval_row(&key_exprs, &row, &[Some(key)], &mut entry_reporter);
-            if group.iter().any(Value::is_error) {
-                entry_reporter.report(format!("reduce: the grouping value of row {key} is an error; the row is dropped"));
-                return None;
-            }
-            let args = eval_row(&arg_exprs, &row, &[Some(key)], &mut entry_reporter);
-            let id = if needs_id { key } else { Key::default() };
-            let at = if needs_time { time } else { 0 };
-            let entry: GroupEntry = (group.clone(), args, id, at);
-            Some(((Key::for_values(&group), entry), time, diff))
-        })
-        .as_collection();
+    let entries = preaggregate(input.inner, move |key, row, time| {
+        let group = eval_row(&key_exprs, row, &[Some(key)], &mut entry_reporter);
+        if group.iter().any(Value::is_error) {
+            entry_reporter.report(format!("reduce: the grouping value of row {key} is an error; the row is dropped"));
+            return None;
+        }
+        let args = eval_row(&arg_exprs, row, &[Some(key)], &mut entry_reporter);
+        let id = if needs_id { key } else { Key::default() };
+        let at = if needs_time { time } else { 0 };
+        Some((Key::for_values(&group), (group, args, id, at)))
+    })
+    .as_collection();
 
     let mut reduce_reporter = reporter.clone();
     let mut output_reporter = reporter.clone();

@@ -1,0 +1,82 @@
+//! Local pre-aggregation: before rows are exchanged to the workers that own their groups,
+//! each worker merges the equal group entries it received in one activation into one update
+//! (the local half of local-global aggregation). WordCount ships one update per word per
+//! batch instead of one per input row.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use rustc_hash::FxHasher;
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::Capability;
+use timely::dataflow::Stream;
+
+use super::reducers::GroupEntry;
+use crate::value::{Diff, Key, Row, Time};
+
+/// One update of the reduce's input.
+pub type Entry = ((Key, GroupEntry), Time, Diff);
+
+/// Hash-map key of the pre-aggregation: the group id already is a hash of the group values,
+/// so only the group id, the arguments and the time are hashed; equality compares everything.
+#[derive(PartialEq, Eq)]
+struct Slot {
+    group: Key,
+    entry: GroupEntry,
+    time: Time,
+}
+
+impl Hash for Slot {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u128(self.group.0);
+        if !self.entry.1.is_empty() {
+            self.entry.1.hash(state);
+        }
+        state.write_u128(self.entry.2 .0);
+        state.write_u64(self.entry.3);
+        state.write_u64(self.time);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Turns input rows into reduce entries with `make` (which may drop a row by returning
+/// `None`) and merges equal entries per activation before they leave the worker.
+pub fn preaggregate<'s, F>(
+    rows: Stream<'s, Time, Vec<((Key, Row), Time, Diff)>>,
+    mut make: F,
+) -> Stream<'s, Time, Vec<Entry>>
+where
+    F: FnMut(Key, &Row, Time) -> Option<(Key, GroupEntry)> + 'static,
+{
+    rows.unary::<CapacityContainerBuilder<Vec<Entry>>, _, _, _>(Pipeline, "PreAggregate", move |_, _| {
+        let mut pending: Vec<(Capability<Time>, FastMap<Slot, Diff>)> = Vec::new();
+        move |input, output| {
+            input.for_each(|capability, data| {
+                let position = match pending.iter().position(|(c, _)| c.time() == capability.time()) {
+                    Some(position) => position,
+                    None => {
+                        pending.push((capability.retain(0), FastMap::default()));
+                        pending.len() - 1
+                    }
+                };
+                let slots = &mut pending[position].1;
+                for ((key, row), time, diff) in data.drain(..) {
+                    if let Some((group, entry)) = make(key, &row, time) {
+                        *slots.entry(Slot { group, entry, time }).or_insert(0) += diff;
+                    }
+                }
+            });
+            for (capability, slots) in pending.drain(..) {
+                let mut session = output.session(&capability);
+                for (slot, diff) in slots {
+                    if diff != 0 {
+                        session.give(((slot.group, slot.entry), slot.time, diff));
+                    }
+                }
+            }
+        }
+    })
+}

@@ -80,6 +80,20 @@ function w1Section(s) {
         : "No run overlapped with significant other load (< 0.25 cores of other processes and < 0.1 cores of steal on average during each run)."),
   );
   out.push("");
+  if (s.phases?.length) {
+    out.push("### Where Tributary's time goes (W1 stages, warm-up prefix, median of 3 in one process)");
+    out.push("");
+    out.push("| workers | rows | parse only (read → filter none → null) | read → null.write (all rows to the output) | + groupBy/count → null | full W1 (+ csv.write) | parse ns/row | groupBy+count ns/row (full − parse) |");
+    out.push("|---|---|---|---|---|---|---|---|");
+    for (const p of s.phases) {
+      const ns = (ms) => (ms * 1e6) / p.lines;
+      out.push(
+        `| ${p.threads} | ${p.lines.toLocaleString("en")} | ${f2(p.ms.parse / 1000)} s | ${f2(p.ms.read / 1000)} s | ${f2(p.ms.groupby / 1000)} s | ` +
+          `${f2(p.ms.full / 1000)} s | ${f2(ns(p.ms.parse), 0)} | ${f2(ns(p.ms.full - p.ms.parse), 0)} |`,
+      );
+    }
+    out.push("");
+  }
   out.push("![W1 chart](w1.svg)");
   out.push("");
   if (s.opts.note) out.push(`Note: ${s.opts.note}`, "");

@@ -132,12 +132,35 @@ export async function runW1(root, opts, log) {
       }
     }
   }
+  summary.phases = await tributaryPhases(root, timed, files, log);
   summary.loadBefore = loadBefore;
   summary.loadAfter = machineLoad();
   summary.runs = runs;
   summary.rows = aggregate(timed, runs, files);
   summary.ratios = ratios(summary.rows, opts.threads);
   return { ok: gateOk && runs.every((r) => r.correct), summary };
+}
+
+/**
+ * Tributary's time split by pipeline stage (bench/w1/tributary_phases.mjs) on the warm-up
+ * prefix, per worker count: parse-only, read-to-output, groupBy, full W1. Medians of 3 runs.
+ */
+async function tributaryPhases(root, configs, files, log) {
+  const out = [];
+  for (const cfg of configs.filter((c) => c.engine === "tributary")) {
+    const script = join(root, "bench", "w1", "tributary_phases.mjs");
+    const output = join(root, "bench", "data", "out", "phases.csv");
+    const m = await measure(process.execPath, [script, files.prefix.path, output, String(cfg.threads), "3"], { cwd: root });
+    rmSync(output, { force: true });
+    try {
+      const ms = JSON.parse(m.stdout.trim().split("\n").pop());
+      out.push({ threads: cfg.threads, lines: files.prefix.lines, ms });
+      log(`  tributary phases t${cfg.threads}: ${JSON.stringify(ms)}`);
+    } catch {
+      log(`  tributary phases t${cfg.threads} failed: ${m.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    }
+  }
+  return out;
 }
 
 /** Per-config medians over rounds. */

@@ -8,6 +8,7 @@ mod output;
 mod preaggregate;
 mod reduce;
 mod reducers;
+mod stamp;
 
 use differential_dataflow::input::{Input as _, InputSession};
 use timely::dataflow::operators::Probe;

@@ -16,6 +16,9 @@ use timely::dataflow::Stream;
 use super::reducers::GroupEntry;
 use crate::value::{Diff, Key, Row, Time};
 
+/// Rows with the insertion time that `earliest`/`latest` need (0 when no reducer needs it).
+pub type StampedRows<'s> = Stream<'s, Time, Vec<((Key, Row, Time), Time, Diff)>>;
+
 /// One update of the reduce's input.
 pub type Entry = ((Key, GroupEntry), Time, Diff);
 
@@ -45,7 +48,7 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// Turns input rows into reduce entries with `make` (which may drop a row by returning
 /// `None`) and merges equal entries per activation before they leave the worker.
 pub fn preaggregate<'s, F>(
-    rows: Stream<'s, Time, Vec<((Key, Row), Time, Diff)>>,
+    rows: StampedRows<'s>,
     mut make: F,
 ) -> Stream<'s, Time, Vec<Entry>>
 where
@@ -63,8 +66,8 @@ where
                     }
                 };
                 let slots = &mut pending[position].1;
-                for ((key, row), time, diff) in data.drain(..) {
-                    if let Some((group, entry)) = make(key, &row, time) {
+                for ((key, row, stamp), time, diff) in data.drain(..) {
+                    if let Some((group, entry)) = make(key, &row, stamp) {
                         *slots.entry(Slot { group, entry, time }).or_insert(0) += diff;
                     }
                 }

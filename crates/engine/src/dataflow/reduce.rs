@@ -6,7 +6,10 @@ use differential_dataflow::AsCollection;
 
 use super::errors::Reporter;
 use super::ops::{compile_all, eval_row};
+use timely::dataflow::operators::vec::Map;
+
 use super::preaggregate::preaggregate;
+use super::stamp::stamp_insertion_times;
 use super::reducers::{GroupEntry, Reducer};
 use super::Coll;
 use crate::error::EngineError;
@@ -34,7 +37,12 @@ pub fn group_by<'s>(
     let needs_time = reducers.iter().any(Reducer::needs_time);
 
     let mut entry_reporter = reporter.clone();
-    let entries = preaggregate(input.inner, move |key, row, time| {
+    let stamped = if needs_time {
+        stamp_insertion_times(input.inner)
+    } else {
+        input.inner.map(|((key, row), time, diff)| ((key, row, 0), time, diff))
+    };
+    let entries = preaggregate(stamped, move |key, row, stamp| {
         let group = eval_row(&key_exprs, row, &[Some(key)], &mut entry_reporter);
         if group.iter().any(Value::is_error) {
             entry_reporter.report(format!("reduce: the grouping value of row {key} is an error; the row is dropped"));
@@ -42,8 +50,7 @@ pub fn group_by<'s>(
         }
         let args = eval_row(&arg_exprs, row, &[Some(key)], &mut entry_reporter);
         let id = if needs_id { key } else { Key::default() };
-        let at = if needs_time { time } else { 0 };
-        Some((Key::for_values(&group), (group, args, id, at)))
+        Some((Key::for_values(&group), (group, args, id, stamp)))
     })
     .as_collection();
 

@@ -4,6 +4,7 @@
 //   npm run bench -- --suite b0 [--size 2000000]
 //   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
 // Smoke mode only checks correctness (exit 0/1); it writes no results.
+// --wait-quiet SEC: before each config of each round, wait up to SEC seconds for other load to stop.
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +48,7 @@ if (a.suite === "w1") {
     rounds: Number(a.rounds),
     smoke: a.smoke,
     note: a.note,
+    waitQuiet: Number(a["wait-quiet"] ?? 0),
   };
   result = await runW1(root, opts, log);
 } else if (a.suite === "b0") {

@@ -126,3 +126,28 @@ export function cpuJiffies() {
   const [user, nice, system, , , irq, softirq, steal] = f;
   return { busy: user + nice + system + (irq || 0) + (softirq || 0), steal: steal || 0 };
 }
+
+/** CPU cores busy machine-wide (excluding this process) over the next `sec` seconds. */
+export async function busyCores(sec = 1) {
+  const j0 = cpuJiffies();
+  const h0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, sec * 1000));
+  const h = process.cpuUsage(h0);
+  const j1 = cpuJiffies();
+  return Math.max(0, ((j1.busy - j0.busy) / 100 - (h.user + h.system) / 1e6) / sec);
+}
+
+/**
+ * Waits (up to `maxSec`) until other processes use less than `threshold` cores, sampled over
+ * 2 s. Returns `{ waitedSec, busy }` (busy = the last sample).
+ */
+export async function waitQuiet(maxSec, threshold = 0.3, log = () => {}) {
+  const t0 = performance.now();
+  let busy = await busyCores(2);
+  while (busy >= threshold && (performance.now() - t0) / 1000 < maxSec) {
+    log(`  machine busy (${busy.toFixed(2)} cores used by others); waiting`);
+    await new Promise((r) => setTimeout(r, 10_000));
+    busy = await busyCores(2);
+  }
+  return { waitedSec: (performance.now() - t0) / 1000, busy };
+}

@@ -79,6 +79,16 @@ function w1Section(s) {
           `(${noisy.map((r) => `${r.engine}/t${r.threads}`).join(", ")}); treat those rows with care.`
         : "No run overlapped with significant other load (< 0.25 cores of other processes and < 0.1 cores of steal on average during each run)."),
   );
+  if (s.opts.waitQuiet > 0) {
+    const w = s.waits ?? [];
+    const waited = w.reduce((a, x) => a + x.waitedSec, 0);
+    const stillBusy = w.filter((x) => x.busy >= 0.3).length;
+    out.push(
+      `Before each config the harness waited (up to ${s.opts.waitQuiet} s) for other processes to use < 0.3 cores: ` +
+        `${f2(waited, 0)} s waited in total; ${stillBusy} of ${w.length} starts were still busy after the wait.`,
+    );
+    out.push("");
+  }
   out.push("");
   if (s.phases?.length) {
     out.push("### Where Tributary's time goes (W1 stages, warm-up prefix, median of 3 in one process)");

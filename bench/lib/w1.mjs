@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureW1 } from "./gen.mjs";
 import { checkEngine, enginePaths, supportsThreads, w1Command } from "./engines.mjs";
-import { cpuJiffies, machineLoad, measure } from "./measure.mjs";
+import { cpuJiffies, machineLoad, measure, waitQuiet } from "./measure.mjs";
 import { wordCountState } from "./output.mjs";
 import { machineFacts } from "./machine.mjs";
 
@@ -117,11 +117,16 @@ export async function runW1(root, opts, log) {
 
   const timed = configs.filter((c) => gate.find((g) => g.engine === c.engine && g.threads === c.threads)?.correct);
   const runs = [];
+  const waits = [];
   const loadBefore = machineLoad();
   for (let round = 0; round < opts.rounds; round++) {
     const order = round % 2 === 0 ? timed : [...timed].reverse();
     log(`round ${round + 1}/${opts.rounds}: ${order.map((c) => `${c.engine}/t${c.threads}`).join(" ")}`);
     for (const cfg of order) {
+      if (opts.waitQuiet > 0) {
+        const q = await waitQuiet(opts.waitQuiet, 0.3, log);
+        waits.push({ round, engine: cfg.engine, threads: cfg.threads, ...q });
+      }
       for (const [kind, file] of [
         ["one", files.one],
         ["prefix", files.prefix],
@@ -133,6 +138,7 @@ export async function runW1(root, opts, log) {
     }
   }
   summary.phases = await tributaryPhases(root, timed, files, log);
+  summary.waits = waits;
   summary.loadBefore = loadBefore;
   summary.loadAfter = machineLoad();
   summary.runs = runs;

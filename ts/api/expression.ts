@@ -12,7 +12,7 @@ import type { Pointer, TypeSpec } from "./types.js";
 export const exprNode: unique symbol = Symbol("tributary.exprNode");
 
 /** An expression, or a plain JS value used as a literal. */
-export type ExprLike<T> = Expression<T> | T;
+export type ExprLike<T> = Expression<T> | Expression<unknown> | T;
 
 /** `T` without `null`/`undefined`. */
 export type NonNull<T> = Exclude<T, null | undefined>;
@@ -70,8 +70,8 @@ function call<R>(f: string, ...args: unknown[]): Expression<R> {
 
 /** String functions (`e.str.*`). */
 export class StringNamespace<T> {
-  readonly #e: Expression<T>;
-  constructor(e: Expression<T>) {
+  readonly #e: Expression<unknown>;
+  constructor(e: Expression<unknown>) {
     this.#e = e;
   }
   /** Lower case. */
@@ -134,8 +134,8 @@ export class StringNamespace<T> {
 
 /** Numeric functions (`e.num.*`). */
 export class NumberNamespace<T> {
-  readonly #e: Expression<T>;
-  constructor(e: Expression<T>) {
+  readonly #e: Expression<unknown>;
+  constructor(e: Expression<unknown>) {
     this.#e = e;
   }
   /** Absolute value. */
@@ -161,8 +161,8 @@ export type TimestampUnit = "s" | "ms" | "us" | "ns";
 
 /** Datetime functions (`e.dt.*`). Durations are milliseconds. */
 export class DateTimeNamespace<T> {
-  readonly #e: Expression<T>;
-  constructor(e: Expression<T>) {
+  readonly #e: Expression<unknown>;
+  constructor(e: Expression<unknown>) {
     this.#e = e;
   }
   /** Rounds down to a multiple of `duration` (ms) since the epoch. */

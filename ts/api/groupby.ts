@@ -3,12 +3,12 @@
  * Output expressions may combine reducers and grouping expressions freely.
  */
 import { type Compiled, type ExprNode, hasReducer } from "./ast.js";
-import type { ColumnExpression } from "./expression.js";
 import { type CompileContext, compile, exprKey, type Scope } from "./compile.js";
 import { type DType, dtypeName, isKind } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
 import { PlanNode, type ReducerSpec } from "./plan.js";
 import {
+  type ColumnArg,
   type NamedExprs,
   parseOutputs,
   type RowFromColumns,
@@ -155,10 +155,8 @@ export class GroupedTable<R extends Row = Row> {
   }
 
   /** One row per group; outputs may use reducers and grouping columns. */
-  reduce<const C extends readonly ColumnExpression<unknown, string>[]>(
-    ...columns: C
-  ): Table<Simplify<RowFromColumns<C>>>;
   reduce<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
+  reduce<const C extends readonly ColumnArg[]>(...columns: C): Table<Simplify<RowFromColumns<C>>>;
   reduce(...args: unknown[]): Table<Row> {
     return makeTable(buildReduce(this.#input, this.#scope, this.#keys, args, callSite()));
   }

@@ -11,6 +11,7 @@ import { buildReduce, GroupedTable } from "./groupby.js";
 import { type JoinId, type JoinKind, type PlanExpr, PlanNode } from "./plan.js";
 import type { Row } from "./schema.js";
 import {
+  type ColumnArg,
   type NamedExprs,
   parseOutputs,
   type RowFromColumns,
@@ -329,10 +330,8 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   }
 
   /** Output columns over matched pairs (`tb.left.x`, `tb.right.y`, or the tables' own columns). */
-  select<const C extends readonly Expression<unknown>[]>(
-    ...columns: C
-  ): Table<Simplify<RowFromColumns<C>>>;
   select<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
+  select<const C extends readonly ColumnArg[]>(...columns: C): Table<Simplify<RowFromColumns<C>>>;
   select(...args: unknown[]): Table<Row> {
     const site = callSite();
     const outputs = parseOutputs(args, "join select", site);

@@ -4,7 +4,6 @@
  */
 import type { ExprNode } from "./ast.js";
 import {
-  type ColumnExpression,
   Expression,
   exprNode,
   toNode,
@@ -21,12 +20,21 @@ export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 /** The row type of named expressions. */
 export type RowFromNamed<E> = { [K in keyof E]: ValueOfExpr<E[K]> };
 
+/** A positional column argument (a column reference, possibly of an unrelated type). */
+export type ColumnArg = Expression<unknown> & { readonly columnName: string };
+
+/** The row entry of one positional column reference. */
+export type ColumnEntry<E> = E extends {
+  readonly columnName: infer N extends string;
+  readonly __type: infer T;
+}
+  ? { [K in N]: T }
+  : unknown;
+
 /** The row type of positional column references. */
-export type RowFromColumns<C extends readonly unknown[]> = {
-  [E in C[number] as E extends ColumnExpression<unknown, infer N>
-    ? N
-    : never]: E extends Expression<infer T> ? T : never;
-};
+export type RowFromColumns<C extends readonly unknown[]> = C extends readonly [infer H, ...infer Rest]
+  ? ColumnEntry<H> & RowFromColumns<Rest>
+  : unknown;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null || v instanceof Expression) return false;

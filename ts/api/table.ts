@@ -22,6 +22,7 @@ import type { JoinKind } from "./plan.js";
 import { PlanNode } from "./plan.js";
 import type { Row } from "./schema.js";
 import {
+  type ColumnArg,
   type NamedExprs,
   parseOutputs,
   type RowFromColumns,
@@ -215,11 +216,11 @@ export class TableBase<R extends Row = Row> {
   }
 
   /** New columns computed per row; ids unchanged. Positional columns keep their names. */
-  select<const C extends readonly ColumnExpression<unknown, string>[]>(
+  select<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
+  select<const C extends readonly ColumnArg[]>(
     ...columns: C
   ): Table<Simplify<RowFromColumns<C>>>;
-  select<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
-  select<const C extends readonly ColumnExpression<unknown, string>[], E extends NamedExprs>(
+  select<const C extends readonly ColumnArg[], E extends NamedExprs>(
     ...args: [...C, E]
   ): Table<Simplify<RowFromColumns<C> & RowFromNamed<E>>>;
   select(...args: unknown[]): Table<Row> {

@@ -32,7 +32,9 @@ function mismatch(f: string, args: DType[], site: string | undefined, expected?:
   );
 }
 
-const anyNullable = (args: DType[]): boolean => args.some(isOptional);
+/** Declared nullable (`Optional`); `Any` does not count. */
+const nullable = (t: DType): boolean => typeof t === "object" && "Optional" in t;
+const anyNullable = (args: DType[]): boolean => args.some(nullable);
 const base = (t: DType): DType => unoptional(t);
 const isAny = (t: DType): boolean => base(t) === "Any";
 
@@ -65,10 +67,9 @@ function binary(table: (a: DType, b: DType) => DType | undefined, expected: stri
   return (args, site, f) => {
     arity(f, args, 2, 2, site);
     const [a, b] = args as [DType, DType];
-    const nullable = isOptional(a) || isOptional(b) || isNullType(a) || isNullType(b);
     const result = table(base(a), base(b));
     if (result === undefined) return mismatch(f, args, site, expected);
-    return optionalIf(result, nullable && result !== "Any");
+    return optionalIf(result, (nullable(a) || nullable(b)) && result !== "Any");
   };
 }
 
@@ -187,7 +188,7 @@ function method(
       }
     });
     const r = typeof result === "function" ? result(base(x), args) : result;
-    return optionalIf(r, isOptional(x) && r !== "Any");
+    return optionalIf(r, nullable(x) && r !== "Any");
   };
 }
 

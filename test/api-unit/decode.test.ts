@@ -1,10 +1,11 @@
 /**
  * Decoding of engine cells and changes, value encoding, and the rows `compute*` build.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
-import { decodeCell, decodeId } from "../../ts/api/decode.js";
+import { describe, expect, it } from "vitest";
 import { formatCell, formatTable } from "../../ts/api/debug.js";
+import { decodeCell, decodeId } from "../../ts/api/decode.js";
 import { encodeLiteral, encodeValue, msToNs } from "../../ts/api/values.js";
 
 describe("decodeCell", () => {
@@ -51,7 +52,10 @@ describe("value encoding", () => {
     expect(encodeLiteral(3.5)).toEqual({ value: { Float: 3.5 }, dtype: "Float" });
     expect(encodeLiteral(2n ** 60n)).toEqual({ value: { Int: 2n ** 60n }, dtype: "Int" });
     expect(encodeLiteral(null)).toEqual({ value: "None", dtype: { Optional: "Any" } });
-    expect(encodeLiteral([1, 2.5])).toEqual({ value: { Tuple: [{ Int: 1 }, { Float: 2.5 }] }, dtype: { Array: "Float" } });
+    expect(encodeLiteral([1, 2.5])).toEqual({
+      value: { Tuple: [{ Int: 1 }, { Float: 2.5 }] },
+      dtype: { Array: "Float" },
+    });
     expect(encodeLiteral([1, "a"]).dtype).toEqual({ Tuple: ["Int", "Str"] });
     expect(encodeLiteral(new Uint8Array([7]))).toEqual({ value: { Bytes: [7] }, dtype: "Bytes" });
     expect(() => encodeLiteral(Symbol("x"))).toThrow(tb.TributaryError);
@@ -61,8 +65,12 @@ describe("value encoding", () => {
     expect(encodeValue(2, "Float", "t")).toEqual({ Float: 2 });
     expect(encodeValue(null, { Optional: "Int" }, "t")).toBe("None");
     expect(encodeValue(1.5, "Duration", "t")).toEqual({ Duration: 1_500_000 });
-    expect(encodeValue("^00AB", "Pointer", "t")).toEqual({ Pointer: "000000000000000000000000000000ab" });
-    expect(encodeValue([1, "x"], { Tuple: ["Int", "Str"] }, "t")).toEqual({ Tuple: [{ Int: 1 }, { Str: "x" }] });
+    expect(encodeValue("^00AB", "Pointer", "t")).toEqual({
+      Pointer: "000000000000000000000000000000ab",
+    });
+    expect(encodeValue([1, "x"], { Tuple: ["Int", "Str"] }, "t")).toEqual({
+      Tuple: [{ Int: 1 }, { Str: "x" }],
+    });
     expect(() => encodeValue(null, "Int", "t")).toThrow(/not a value of type int/);
     expect(() => encodeValue("1", "Int", "t")).toThrow(tb.TributaryError);
     expect(() => encodeValue(2n ** 64n, "Int", "t")).toThrow(/int64/);
@@ -82,6 +90,14 @@ describe("printing", () => {
     expect(formatCell(tb.ErrorValue)).toBe("Error");
     expect(formatCell([1, "a"])).toBe('[1,"a"]');
     expect(formatCell(5n)).toBe("5");
-    expect(formatTable(["k", "v"], [{ k: "b", v: 2 }, { k: "a", v: 10 }])).toBe("k | v\na | 10\nb | 2");
+    expect(
+      formatTable(
+        ["k", "v"],
+        [
+          { k: "b", v: 2 },
+          { k: "a", v: 10 },
+        ],
+      ),
+    ).toBe("k | v\na | 10\nb | 2");
   });
 });

@@ -2,8 +2,9 @@
  * Markdown fixtures: cell parsing, header/separator handling, ids, times, diffs and the
  * static rows they become in the plan.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { parseCell, parseMarkdown } from "../../ts/api/markdown.js";
 import type { PlanOp, StaticRow } from "../../ts/api/plan.js";
 
@@ -95,7 +96,13 @@ describe("tableFromMarkdown", () => {
     });
     const { rows } = staticRows(t);
     expect(rows[0]!.values).toEqual([{ Int: 1 }, { Float: 1 }, "None", { Str: "x" }, { Int: 1 }]);
-    expect(rows[1]!.values).toEqual([{ Int: 2 }, { Float: 2.5 }, { Int: 3 }, { Str: "y" }, { Str: "z" }]);
+    expect(rows[1]!.values).toEqual([
+      { Int: 2 },
+      { Float: 2.5 },
+      { Int: 3 },
+      { Str: "y" },
+      { Str: "z" },
+    ]);
   });
 
   it("gives each row its position and time 0 / diff 1 by default", () => {
@@ -155,7 +162,12 @@ describe("tableFromMarkdown", () => {
 
   it("a schema fixes types, keeps unquoted text in str columns and keys rows by primary key", () => {
     const S = tb.schema(
-      { code: tb.types.str, x: tb.types.float, note: tb.types.str.optional(), at: tb.types.datetime },
+      {
+        code: tb.types.str,
+        x: tb.types.float,
+        note: tb.types.str.optional(),
+        at: tb.types.datetime,
+      },
       { primaryKey: ["code"] },
     );
     const t = tb.debug.tableFromMarkdown(
@@ -179,7 +191,9 @@ describe("tableFromMarkdown", () => {
   it("rejects cells that do not fit the schema and column sets that differ", () => {
     const S = tb.schema({ a: tb.types.int });
     expect(() => tb.debug.tableFromMarkdown("a\nxyz", { schema: S })).toThrow(tb.TributaryError);
-    expect(() => tb.debug.tableFromMarkdown("b\n1", { schema: S })).toThrow(/differ from the schema/);
+    expect(() => tb.debug.tableFromMarkdown("b\n1", { schema: S })).toThrow(
+      /differ from the schema/,
+    );
   });
 
   it("gives every static table its own seed", () => {

@@ -2,8 +2,9 @@
  * The plan JSON built for representative programs: operators, expressions, dependency
  * order, outputs and serialization.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { buildPlan, declareOutput, planToJson, takePendingOutputs } from "../../ts/api/plan.js";
 import { nodeOf } from "../../ts/api/table.js";
 
@@ -22,7 +23,12 @@ function last(table: tb.TableLike) {
 describe("plan shape", () => {
   it("select: columns, expressions with function names and literals", () => {
     const t = orders();
-    const r = t.select({ c: t.customer, d: t.amount.mul(2), n: t.qty.add(1), low: t.customer.str.lower() });
+    const r = t.select({
+      c: t.customer,
+      d: t.amount.mul(2),
+      n: t.qty.add(1),
+      low: t.customer.str.lower(),
+    });
     const { plan, node } = last(r);
     expect(plan.nodes).toHaveLength(2);
     expect(node.op).toEqual({
@@ -56,7 +62,9 @@ describe("plan shape", () => {
     expect(w.without("amount").columnNames()).toEqual(["customer", "qty", "big"]);
     const r = t.rename({ customer: "client" });
     expect(r.columnNames()).toEqual(["client", "amount", "qty"]);
-    expect(last(r).node.op).toEqual({ Select: { input: 0, exprs: [{ Col: 0 }, { Col: 1 }, { Col: 2 }] } });
+    expect(last(r).node.op).toEqual({
+      Select: { input: 0, exprs: [{ Col: 0 }, { Col: 1 }, { Col: 2 }] },
+    });
   });
 
   it("filter keeps columns; later references to the filtered table's parent still resolve", () => {
@@ -64,7 +72,10 @@ describe("plan shape", () => {
     const f = t.filter(t.amount.gt(5));
     const { plan, node } = last(f.select({ q: t.qty }));
     expect(plan.nodes[1]!.op).toEqual({
-      Filter: { input: 0, predicate: { Call: { f: "gt", args: [{ Col: 1 }, { Lit: { Int: 5 } }] } } },
+      Filter: {
+        input: 0,
+        predicate: { Call: { f: "gt", args: [{ Col: 1 }, { Lit: { Int: 5 } }] } },
+      },
     });
     expect(node.op).toEqual({ Select: { input: 1, exprs: [{ Col: 2 }] } });
   });
@@ -104,7 +115,9 @@ describe("plan shape", () => {
 
   it("whole-table reduce has no keys", () => {
     const t = orders();
-    const { node } = last(t.reduce({ total: tb.reducers.sum(t.qty), avg: tb.reducers.avg(t.amount) }));
+    const { node } = last(
+      t.reduce({ total: tb.reducers.sum(t.qty), avg: tb.reducers.avg(t.amount) }),
+    );
     expect(node.op).toMatchObject({ GroupBy: { keys: [], output: [{ Col: 0 }, { Col: 1 }] } });
     expect(node.dtypes).toEqual(["Int", "Float"]);
   });
@@ -134,7 +147,12 @@ describe("plan shape", () => {
         id: "Left",
       },
     });
-    expect(node.dtypes).toEqual(["Str", { Optional: "Str" }, { Optional: "Str" }, { Optional: "Pointer" }]);
+    expect(node.dtypes).toEqual([
+      "Str",
+      { Optional: "Str" },
+      { Optional: "Str" },
+      { Optional: "Pointer" },
+    ]);
   });
 
   it("join filter materializes the pairs, then selects from them", () => {
@@ -167,14 +185,18 @@ describe("plan shape", () => {
       .groupBy(tb.right.city)
       .reduce({ city: tb.right.city, total: tb.reducers.sum(tb.left.amount) });
     const { node } = last(r);
-    expect(node.op).toMatchObject({ GroupBy: { keys: [{ Col: 4 }], output: [{ Col: 0 }, { Col: 1 }] } });
+    expect(node.op).toMatchObject({
+      GroupBy: { keys: [{ Col: 4 }], output: [{ Col: 0 }, { Col: 1 }] },
+    });
   });
 
   it("cross join without conditions", () => {
     const t = orders();
     const u = tb.debug.tableFromMarkdown("z\n1");
     const { node } = last(t.join(u).select({ z: u.z }));
-    expect(node.op).toMatchObject({ Join: { kind: "Inner", left_keys: [], right_keys: [], id: "Pair" } });
+    expect(node.op).toMatchObject({
+      Join: { kind: "Inner", left_keys: [], right_keys: [], id: "Pair" },
+    });
   });
 
   it("concat reorders columns by name; concatReindex; withIdFrom; pointerFrom", () => {
@@ -190,7 +212,9 @@ describe("plan shape", () => {
       Reindex: { input: 0, keys: [{ Col: 1 }, { Lit: { Int: 1 } }] },
     });
     const p = last(a.select({ p: a.pointerFrom(a.y) })).node;
-    expect(p.op).toEqual({ Select: { input: 0, exprs: [{ Call: { f: "pointerFrom", args: [{ Col: 1 }] } }] } });
+    expect(p.op).toEqual({
+      Select: { input: 0, exprs: [{ Call: { f: "pointerFrom", args: [{ Col: 1 }] } }] },
+    });
     expect(p.dtypes).toEqual(["Pointer"]);
   });
 
@@ -210,16 +234,29 @@ describe("plan shape", () => {
       }),
     );
     const exprs = (node.op as { Select: { exprs: unknown[] } }).Select.exprs;
-    expect(exprs[0]).toEqual({ Call: { f: "add", args: [{ Col: 0 }, { Lit: { Duration: 1_500_000_000 } }] } });
-    expect(exprs[1]).toEqual({ Call: { f: "dt.floor", args: [{ Col: 0 }, { Lit: { Duration: 60_000_000_000 } }] } });
-    expect(exprs[2]).toEqual({ Call: { f: "lt", args: [{ Col: 0 }, { Lit: { DateTime: 1_000_000_000 } }] } });
-    expect(exprs[3]).toEqual({ Call: { f: "makeTuple", args: [{ Lit: { Int: 1 } }, { Lit: { Str: "a" } }] } });
+    expect(exprs[0]).toEqual({
+      Call: { f: "add", args: [{ Col: 0 }, { Lit: { Duration: 1_500_000_000 } }] },
+    });
+    expect(exprs[1]).toEqual({
+      Call: { f: "dt.floor", args: [{ Col: 0 }, { Lit: { Duration: 60_000_000_000 } }] },
+    });
+    expect(exprs[2]).toEqual({
+      Call: { f: "lt", args: [{ Col: 0 }, { Lit: { DateTime: 1_000_000_000 } }] },
+    });
+    expect(exprs[3]).toEqual({
+      Call: { f: "makeTuple", args: [{ Lit: { Int: 1 } }, { Lit: { Str: "a" } }] },
+    });
     expect(exprs[4]).toEqual({ Lit: { Json: '{"a":1}' } });
     expect(exprs[5]).toEqual({ Call: { f: "fillNull", args: [{ Col: 1 }, { Lit: "None" }] } });
     expect(exprs[6]).toEqual({
-      Call: { f: "add", args: [{ Col: 1 }, { Cast: { to: "Float", arg: { Lit: { Str: "inf" } } } }] },
+      Call: {
+        f: "add",
+        args: [{ Col: 1 }, { Cast: { to: "Float", arg: { Lit: { Str: "inf" } } } }],
+      },
     });
-    expect(exprs[7]).toEqual({ Call: { f: "dt.timestamp", args: [{ Col: 0 }, { Lit: { Str: "ms" } }] } });
+    expect(exprs[7]).toEqual({
+      Call: { f: "dt.timestamp", args: [{ Col: 0 }, { Lit: { Str: "ms" } }] },
+    });
     expect(node.dtypes).toEqual([
       "DateTime",
       "DateTime",
@@ -295,7 +332,14 @@ describe("sources, sinks and pending outputs", () => {
       },
       {
         Source: {
-          source: { name: "log", kind: "plaintext", path: "/data/log.txt", mode: "static", primary_key: [], options: {} },
+          source: {
+            name: "log",
+            kind: "plaintext",
+            path: "/data/log.txt",
+            mode: "static",
+            primary_key: [],
+            options: {},
+          },
         },
       },
       {
@@ -318,11 +362,11 @@ describe("sources, sinks and pending outputs", () => {
       { node: 2, sink: "Null" },
     ]);
     const forced = buildPlan(outputs, { forceStatic: true });
-    expect(forced.nodes.map((n) => (n.op as { Source: { source: { mode: string } } }).Source.source.mode)).toEqual([
-      "static",
-      "static",
-      "static",
-    ]);
+    expect(
+      forced.nodes.map(
+        (n) => (n.op as { Source: { source: { mode: string } } }).Source.source.mode,
+      ),
+    ).toEqual(["static", "static", "static"]);
   });
 
   it("the global error log is one ErrorLog node", () => {
@@ -333,7 +377,12 @@ describe("sources, sinks and pending outputs", () => {
     declareOutput(nodeOf(tb.globalErrorLog(), "test"), "Null");
     const plan = buildPlan(takePendingOutputs(), { forceStatic: false });
     expect(plan.nodes).toEqual([
-      { op: "ErrorLog", columns: ["operator", "message", "trace"], dtypes: ["Str", "Str", "Str"], trace: null },
+      {
+        op: "ErrorLog",
+        columns: ["operator", "message", "trace"],
+        dtypes: ["Str", "Str", "Str"],
+        trace: null,
+      },
     ]);
   });
 });

@@ -2,8 +2,9 @@
  * Type inference: engine types of results (`Node.dtypes`) and the static TypeScript types of
  * rows (`tb.RowOf`).
  */
-import { describe, expect, expectTypeOf, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { unify } from "../../ts/api/dtype.js";
 import { inferCall } from "../../ts/api/typing.js";
 
@@ -175,7 +176,9 @@ describe("engine types of expressions", () => {
     expect(unify({ Array: "Int" }, { Array: "Float" })).toEqual({ Array: "Float" });
     expect(inferCall("add", ["Any", "Int"], undefined)).toBe("Int");
     expect(inferCall("sub", ["DateTime", "DateTime"], undefined)).toBe("Duration");
-    expect(inferCall("str.concat", ["Str", { Optional: "Str" }], undefined)).toEqual({ Optional: "Str" });
+    expect(inferCall("str.concat", ["Str", { Optional: "Str" }], undefined)).toEqual({
+      Optional: "Str",
+    });
     expect(() => inferCall("nope", [], undefined)).toThrow(/unknown function nope/);
   });
 });
@@ -197,16 +200,38 @@ describe("static row types", () => {
     const t = table();
     expectTypeOf(t.f).toEqualTypeOf<tb.ColumnExpression<number, "f">>();
     expectTypeOf(t.id).toEqualTypeOf<tb.ColumnExpression<tb.Pointer, "id">>();
-    const r = t.select({ d: t.f.mul(2), c: t.s.str.upper(), n: t.oi.add(1), ok: t.i.gt(1), lit: 5 });
+    const r = t.select({
+      d: t.f.mul(2),
+      c: t.s.str.upper(),
+      n: t.oi.add(1),
+      ok: t.i.gt(1),
+      lit: 5,
+    });
     type R = tb.RowOf<typeof r>;
-    expectTypeOf<R>().toEqualTypeOf<{ d: number; c: string; n: number | null; ok: boolean; lit: number }>();
+    expectTypeOf<R>().toEqualTypeOf<{
+      d: number;
+      c: string;
+      n: number | null;
+      ok: boolean;
+      lit: number;
+    }>();
     const pos = t.select(t.s, t.at);
     expectTypeOf<tb.RowOf<typeof pos>>().toEqualTypeOf<{ s: string; at: Date }>();
-    const w = t.withColumns({ s: t.i, extra: t.b }).without("raw", "arr", "tup", "j", "p", "d", "oi", "f");
-    expectTypeOf<tb.RowOf<typeof w>>().toEqualTypeOf<{ i: number; b: boolean; at: Date; s: number; extra: boolean }>();
+    const w = t
+      .withColumns({ s: t.i, extra: t.b })
+      .without("raw", "arr", "tup", "j", "p", "d", "oi", "f");
+    expectTypeOf<tb.RowOf<typeof w>>().toEqualTypeOf<{
+      i: number;
+      b: boolean;
+      at: Date;
+      s: number;
+      extra: boolean;
+    }>();
     const ren = t.select(t.i, t.s).rename({ s: "name" });
     expectTypeOf<tb.RowOf<typeof ren>>().toEqualTypeOf<{ i: number; name: string }>();
-    const g = t.groupBy(t.s).reduce({ s: t.s, total: tb.reducers.sum(t.f), all: tb.reducers.tuple(t.i) });
+    const g = t
+      .groupBy(t.s)
+      .reduce({ s: t.s, total: tb.reducers.sum(t.f), all: tb.reducers.tuple(t.i) });
     expectTypeOf<tb.RowOf<typeof g>>().toEqualTypeOf<{ s: string; total: number; all: number[] }>();
   });
 

@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterEach, expect } from "vitest";
 import * as tb from "tributary";
+import { afterEach, expect } from "vitest";
 
 /** The worker counts every suite runs with. */
 export const THREADS = [1, 2] as const;

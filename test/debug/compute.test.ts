@@ -2,9 +2,20 @@
  * tb.debug.compute / computeChanges / computeAndPrint, `withIds`, and the
  * `TRIBUTARY_THREADS` default worker count.
  */
-import { afterEach, describe, expect, it } from "vitest";
+
+import { join } from "node:path";
 import * as tb from "tributary";
-import { captureStdout, change, expectChanges, expectRows, replay, THREADS } from "../helpers.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  captureStdout,
+  change,
+  expectChanges,
+  expectRows,
+  readJsonLines,
+  replay,
+  THREADS,
+  tmpDir,
+} from "../helpers.js";
 
 const fixture = () =>
   tb.debug.tableFromMarkdown(`
@@ -102,5 +113,20 @@ describe.each(["1", "2"])("TRIBUTARY_THREADS=%s", (value) => {
       change({ w: "apple" }, 4, 1),
       change({ w: "pear" }, 6, -1),
     ]);
+  });
+
+  it("sets the default worker count of tb.run", async () => {
+    process.env.TRIBUTARY_THREADS = value;
+    const dir = tmpDir();
+    const path = join(dir, "out.jsonl");
+    const t = fixture();
+    tb.io.jsonlines.write(
+      t.groupBy(t.word).reduce({ word: tb.this.word, total: tb.reducers.sum(tb.this.n) }),
+      path,
+    );
+    await tb.run();
+    const lines = readJsonLines(path);
+    expect(lines.reduce((acc, l) => acc + (l.diff as number), 0)).toBe(1);
+    expect(lines).toHaveLength(5);
   });
 });

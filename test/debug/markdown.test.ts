@@ -2,8 +2,9 @@
  * tb.debug.tableFromMarkdown and tableFromRows: cell types, quotes, nulls, explicit ids,
  * commits by `__time__`, `__diff__`, retraction of the latest live row, primary keys.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { change, expectChanges, expectRows, THREADS } from "../helpers.js";
 
 describe.each(THREADS)("threads=%i", (threads) => {
@@ -233,7 +234,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const t = tb.debug.tableFromRows(S, [
       { v: 1, s: null },
       { v: 1, s: null },
-      { v: 2, s: "x" },
+      { v: 2n as unknown as number, s: "x" },
     ]);
     const rows = await tb.debug.compute(t, { threads, withIds: true });
     expect(new Set(rows.map((r) => JSON.stringify(r.id))).size).toBe(3);

@@ -2,8 +2,9 @@
  * Mistakes in the program throw a tb.TributaryError while the pipeline is built: the error has
  * a code, names the column and points at the user's line (this file).
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { THREADS } from "../helpers.js";
 
 const THIS_FILE = "build-errors.test.ts";
@@ -95,5 +96,27 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const t = people();
     thrown(() => t.select({ x: t.col("nope") }));
     expect(await tb.debug.compute(t.select({ n: t.name }), { threads })).toEqual([{ n: "alice" }]);
+  });
+  it("unknown column in groupBy and in a join condition", () => {
+    const t = people();
+    const u = tb.debug.tableFromMarkdown(`
+      city
+      rome
+    `);
+    expectBuildError(() => t.groupBy(t.col("salary")), "UNKNOWN_COLUMN", "salary");
+    expectBuildError(
+      () => t.join(u, t.col("town").eq(u.city)).select({ c: tb.right.city }),
+      "UNKNOWN_COLUMN",
+      "town",
+    );
+  });
+
+  it("reduce output that is neither a grouping column nor a reducer", () => {
+    const t = people();
+    expectBuildError(
+      () => t.groupBy(t.name).reduce({ name: tb.this.name, age: tb.this.age }),
+      "NOT_GROUPED",
+      "age",
+    );
   });
 });

@@ -3,11 +3,13 @@
  * in their cells and rows of tb.globalErrorLog(), while the other rows flow on.
  */
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import {
   type AnyRow,
+  change,
   errorLogOf,
+  expectChanges,
   expectRows,
   isError,
   THREADS,
@@ -193,5 +195,63 @@ describe.each(THREADS)("threads=%i", (threads) => {
       { g: 1, n: 2 },
       { g: 0, n: 1 },
     ]);
+  });
+  it("a float division by zero is an error value too", async () => {
+    const t = tb.debug.tableFromMarkdown(`
+      k | a   | b
+      1 | 1.5 | 0.5
+      2 | 1.5 | 0.0
+    `);
+    const rows = await tb.debug.compute(t.select({ k: t.k, q: t.a.div(t.b) }), { threads });
+    const byK = Object.fromEntries(rows.map((row) => [row.k as number, row]));
+    expect(byK[1]!.q).toBe(3);
+    expect(byK[2]!.q).toBe(tb.ErrorValue);
+  });
+
+  it("error cells over time: an update that fixes the row retracts the error row", async () => {
+    const t = tb.debug.tableFromMarkdown(`
+      id | a | b | __time__ | __diff__
+      1  | 6 | 2 | 2        | 1
+      1  | 6 | 2 | 4        | -1
+      1  | 6 | 0 | 4        | 1
+      1  | 6 | 0 | 6        | -1
+      1  | 6 | 3 | 6        | 1
+    `);
+    const r = t.select({ q: t.a.div(t.b) });
+    expectChanges(await tb.debug.computeChanges(r, { threads }), [
+      change({ q: 3 }, 2, 1),
+      change({ q: 3 }, 4, -1),
+      change({ q: tb.ErrorValue }, 4, 1),
+      change({ q: tb.ErrorValue }, 6, -1),
+      change({ q: 2 }, 6, 1),
+    ]);
+  });
+
+  it("a join on an error key drops the row and logs it", async () => {
+    const t = divisions();
+    const u = tb.debug.tableFromMarkdown(`
+      q   | label
+      2.0 | two
+      2.5 | five-halves
+    `);
+    const r = t.join(u, t.a.div(t.b).eq(u.q)).select({ k: tb.left.k, label: tb.right.label });
+    expectRows(await tb.debug.compute(r, { threads }), [{ k: 1, label: "two" }]);
+    const log = await errorLogOf([r], threads);
+    expectLogged(log, /zero/i);
+  });
+
+  it("a reducer over an error value gives an error value, other groups are fine", async () => {
+    const t = divisions();
+    const r = t
+      .select({ g: t.k.eq(2), q: t.a.div(t.b) })
+      .groupBy(tb.this.g)
+      .reduce({ g: tb.this.g, s: tb.reducers.sum(tb.this.q), n: tb.reducers.count() });
+    const rows = await tb.debug.compute(r, { threads });
+    const bad = rows.find((row) => row.g === true)!;
+    const good = rows.find((row) => row.g === false)!;
+    expect(rows).toHaveLength(2);
+    expect(bad.s).toBe(tb.ErrorValue);
+    expect(bad.n).toBe(1);
+    expect(good).toEqual({ g: false, s: -1.5, n: 2 });
   });
 });

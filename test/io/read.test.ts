@@ -3,8 +3,8 @@
  * keys giving stable ids, optional columns) and plaintext.
  */
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { expectRows, THREADS, tmpDir, writeFile } from "../helpers.js";
 
 const People = tb.schema({ name: tb.types.str, age: tb.types.int, score: tb.types.float });

@@ -4,8 +4,8 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import {
   type AnyRow,
   canon,

@@ -1,8 +1,9 @@
 /**
  * concat (disjoint ids), concatReindex, withIdFrom and pointerFrom: rows, ids and changes.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { change, expectChanges, expectRows, THREADS } from "../helpers.js";
 
 describe.each(THREADS)("threads=%i", (threads) => {

@@ -3,8 +3,9 @@
  * infinity, nulls, comparisons, boolean logic, laziness of and/or/ifElse/coalesce, null helpers
  * and casts.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { expectRows, isError, THREADS } from "../helpers.js";
 
 describe.each(THREADS)("threads=%i", (threads) => {

@@ -2,8 +2,9 @@
  * groupBy().reduce() and whole-table reduce: every reducer supported now, several grouping
  * columns, expressions over reducers, group results over time, and group ids.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { type AnyRow, change, expectChanges, expectRows, THREADS } from "../helpers.js";
 
 const sales = () =>

@@ -2,8 +2,9 @@
  * join, joinLeft, joinRight, joinOuter: one and several conditions, cross joins, result ids,
  * unmatched rows appearing and disappearing over time, and operations on a join result.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { change, expectChanges, expectRows, THREADS } from "../helpers.js";
 
 const people = () =>
@@ -81,14 +82,12 @@ describe.each(THREADS)("threads=%i", (threads) => {
   it("joinOuter keeps unmatched rows of both sides", async () => {
     const t = people();
     const u = cities();
-    const r = t
-      .joinOuter(u, t.city.eq(u.city))
-      .select({
-        name: tb.left.name,
-        lc: tb.left.city,
-        rc: tb.right.city,
-        country: tb.right.country,
-      });
+    const r = t.joinOuter(u, t.city.eq(u.city)).select({
+      name: tb.left.name,
+      lc: tb.left.city,
+      rc: tb.right.city,
+      country: tb.right.country,
+    });
     expectRows(await tb.debug.compute(r, { threads }), [
       { name: "alice", lc: "paris", rc: "paris", country: "fr" },
       { name: "bob", lc: "rome", rc: "rome", country: "it" },

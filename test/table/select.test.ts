@@ -2,8 +2,9 @@
  * select (object and positional), withColumns, without, rename, filter, col(), tb.this:
  * final tables and change streams, on 1 and 2 workers.
  */
-import { describe, expect, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, expect, it } from "vitest";
 import { change, expectChanges, expectRows, THREADS } from "../helpers.js";
 
 const people = () =>

@@ -1,8 +1,9 @@
 /**
  * String (`str.*`), number (`num.*`) and `asString` functions.
  */
-import { describe, it } from "vitest";
+
 import * as tb from "tributary";
+import { describe, it } from "vitest";
 import { expectRows, THREADS } from "../helpers.js";
 
 const Words = tb.schema({ k: tb.types.int, s: tb.types.str });
@@ -139,5 +140,22 @@ describe.each(THREADS)("threads=%i", (threads) => {
     ]);
     const joined = t.select({ j: t.s.str.concat("-", t.i.asString()) });
     expectRows(await tb.debug.compute(joined, { threads }), [{ j: "hi-42" }, { j: "yo--7" }]);
+  });
+  it("slice with negative indices counts from the end; split without separator splits on whitespace", async () => {
+    const t = tb.debug.tableFromRows(Words, [
+      { k: 1, s: "hello" },
+      { k: 2, s: " a  b\tc " },
+    ]);
+    const r = t.select({
+      k: t.k,
+      tail: t.s.str.slice(-3),
+      mid: t.s.str.slice(1, -1),
+      words: t.s.str.split(),
+      stripped: t.s.str.strip(" ho"),
+    });
+    expectRows(await tb.debug.compute(r, { threads }), [
+      { k: 1, tail: "llo", mid: "ell", words: ["hello"], stripped: "ell" },
+      { k: 2, tail: "\tc ", mid: "a  b\tc", words: ["a", "b", "c"], stripped: "a  b\tc" },
+    ]);
   });
 });

@@ -167,7 +167,11 @@ export function requireBool(c: Compiled, what: string, site: string | undefined)
  * filters and selects that keep row ids and pass that column through; `undefined` otherwise.
  * With `col` = -1, only checks that the row ids are the same.
  */
-export function inheritedColumn(node: PlanNode, ancestor: PlanNode, col: number): number | undefined {
+export function inheritedColumn(
+  node: PlanNode,
+  ancestor: PlanNode,
+  col: number,
+): number | undefined {
   if (node === ancestor) return col;
   const carry = node.carry;
   if (!carry) return undefined;
@@ -183,7 +187,9 @@ export function tableScope(node: PlanNode, operation: string): Scope {
   const inherited = (src: RefSource, name: string | undefined): Compiled | undefined => {
     if (typeof src === "string" || src === node) return undefined;
     if (name === undefined) {
-      return inheritedColumn(node, src, -1) === undefined ? undefined : { expr: { Id: 0 }, dtype: "Pointer" };
+      return inheritedColumn(node, src, -1) === undefined
+        ? undefined
+        : { expr: { Id: 0 }, dtype: "Pointer" };
     }
     const i = src.indexOf(name);
     if (i < 0) return undefined;

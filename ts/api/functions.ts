@@ -2,7 +2,7 @@
  * Expression functions: `tb.ifElse`, `tb.coalesce`, `tb.lit`, `tb.makeTuple`, `tb.unwrap`,
  * `tb.require`.
  */
-import { callNode, type ExprLike, Expression, type NonNull, wrap } from "./expression.js";
+import { callNode, Expression, type ExprLike, type NonNull, wrap } from "./expression.js";
 import type { TypeSpec } from "./types.js";
 import { encodeValue } from "./values.js";
 

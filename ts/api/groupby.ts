@@ -7,6 +7,7 @@ import { type CompileContext, compile, exprKey, type Scope } from "./compile.js"
 import { type DType, dtypeName, isKind } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
 import { PlanNode, type ReducerSpec } from "./plan.js";
+import type { Row } from "./schema.js";
 import {
   type ColumnArg,
   type NamedExprs,
@@ -15,7 +16,6 @@ import {
   type RowFromNamed,
   type Simplify,
 } from "./select-args.js";
-import type { Row } from "./schema.js";
 import { makeTable, type Table } from "./table.js";
 
 /** Options of `groupBy` (last argument). */

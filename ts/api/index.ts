@@ -4,10 +4,10 @@
 import type { Row, Schema } from "./schema.js";
 import type { RowOfTable, TableLike } from "./table.js";
 
+export { type Change, type ComputeOptions, debug } from "./debug.js";
+export { type CellValue, ErrorValue, type ErrorValueMarker } from "./decode.js";
 export type { DType } from "./dtype.js";
-export { debug, type ComputeOptions, type Change } from "./debug.js";
-export { ErrorValue, type ErrorValueMarker, type CellValue } from "./decode.js";
-export { globalErrorLog, type ErrorLogRow } from "./error-log.js";
+export { type ErrorLogRow, globalErrorLog } from "./error-log.js";
 export { TributaryError, type TributaryErrorCode } from "./errors.js";
 export {
   ColumnExpression,
@@ -18,16 +18,16 @@ export {
   StringNamespace,
 } from "./expression.js";
 export { coalesce, ifElse, lit, makeTuple, require, unwrap } from "./functions.js";
-export { GroupedTable, type GroupByOptions } from "./groupby.js";
+export { type GroupByOptions, GroupedTable } from "./groupby.js";
 export { io } from "./io/index.js";
-export { JoinResult, type JoinOptions } from "./join.js";
+export { type JoinOptions, JoinResult } from "./join.js";
 export { reducers } from "./reducers.js";
-export { left, right, thisTable as this, type DeferredTable } from "./refs.js";
-export { run, type RunOptions } from "./run.js";
-export { schema, Schema, type SchemaOptions } from "./schema.js";
-export type { Table, ColumnsOf, TableLike } from "./table.js";
+export { type DeferredTable, left, right, thisTable as this } from "./refs.js";
+export { type RunOptions, run } from "./run.js";
+export { Schema, type SchemaOptions, schema } from "./schema.js";
+export type { ColumnsOf, Table, TableLike } from "./table.js";
 export { TableBase } from "./table.js";
-export { types, TypeSpec, type JsonValue, type Pointer, type ValueOf } from "./types.js";
+export { type JsonValue, type Pointer, TypeSpec, types, type ValueOf } from "./types.js";
 
 /** The row type of a schema or a table: `tb.RowOf<typeof Order>`. */
 export type RowOf<X> = X extends Schema<infer R> ? R : X extends TableLike ? RowOfTable<X> : never;

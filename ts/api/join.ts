@@ -6,7 +6,7 @@ import { type Compiled, type ExprNode, type RefSource, sourcesOf } from "./ast.j
 import { compile, describeSource, lookupColumn, requireBool, type Scope } from "./compile.js";
 import { type DType, dtypeName, optional, unify } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
-import { Expression, exprNode, type ExprLike, toNode } from "./expression.js";
+import { Expression, type ExprLike, exprNode, toNode } from "./expression.js";
 import { buildReduce, GroupedTable } from "./groupby.js";
 import { type JoinId, type JoinKind, type PlanExpr, PlanNode } from "./plan.js";
 import type { Row } from "./schema.js";

@@ -2,8 +2,8 @@
  * Reducers (`tb.reducers.*`), used inside `reduce({...})`.
  */
 import type { ExprNode } from "./ast.js";
-import { type ExprLike, Expression, toNode } from "./expression.js";
 import { callSite } from "./errors.js";
+import { Expression, type ExprLike, toNode } from "./expression.js";
 import type { Pointer } from "./types.js";
 
 /** Options of `tuple`/`sortedTuple`. */

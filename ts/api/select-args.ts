@@ -3,13 +3,8 @@
  * expressions) and the static row types they produce.
  */
 import type { ExprNode } from "./ast.js";
-import {
-  Expression,
-  exprNode,
-  toNode,
-  type ValueOfExpr,
-} from "./expression.js";
 import { fail } from "./errors.js";
+import { Expression, exprNode, toNode, type ValueOfExpr } from "./expression.js";
 
 /** Named output expressions (`{ name: expression-or-value }`). */
 export type NamedExprs = Record<string, unknown>;
@@ -32,7 +27,10 @@ export type ColumnEntry<E> = E extends {
   : unknown;
 
 /** The row type of positional column references. */
-export type RowFromColumns<C extends readonly unknown[]> = C extends readonly [infer H, ...infer Rest]
+export type RowFromColumns<C extends readonly unknown[]> = C extends readonly [
+  infer H,
+  ...infer Rest,
+]
   ? ColumnEntry<H> & RowFromColumns<Rest>
   : unknown;
 

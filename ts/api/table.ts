@@ -16,8 +16,8 @@ import {
   toNode,
   wrap,
 } from "./expression.js";
-import { GroupedTable, type GroupByOptions, buildReduce } from "./groupby.js";
-import { JoinResult, type JoinOptions } from "./join.js";
+import { buildReduce, type GroupByOptions, GroupedTable } from "./groupby.js";
+import { type JoinOptions, JoinResult } from "./join.js";
 import type { JoinKind } from "./plan.js";
 import { PlanNode } from "./plan.js";
 import type { Row } from "./schema.js";
@@ -217,9 +217,7 @@ export class TableBase<R extends Row = Row> {
 
   /** New columns computed per row; ids unchanged. Positional columns keep their names. */
   select<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
-  select<const C extends readonly ColumnArg[]>(
-    ...columns: C
-  ): Table<Simplify<RowFromColumns<C>>>;
+  select<const C extends readonly ColumnArg[]>(...columns: C): Table<Simplify<RowFromColumns<C>>>;
   select<const C extends readonly ColumnArg[], E extends NamedExprs>(
     ...args: [...C, E]
   ): Table<Simplify<RowFromColumns<C> & RowFromNamed<E>>>;

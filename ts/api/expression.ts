@@ -118,13 +118,15 @@ export class StringNamespace<T> {
   strip(chars?: ExprLike<string>): Expression<NullableIf<T, never, string>> {
     return chars === undefined ? call("str.strip", this.#e) : call("str.strip", this.#e, chars);
   }
-  /** Parses an integer (error value when it does not parse). */
-  parseInt(): Expression<NullableIf<T, never, number>> {
-    return call("str.parseInt", this.#e);
+  /** Parses an integer: an error value when it does not parse, or null with `{ optional: true }`. */
+  parseInt(options: { optional?: boolean } = {}): Expression<NullableIf<T, never, number>> {
+    return options.optional ? call("str.parseInt", this.#e, true) : call("str.parseInt", this.#e);
   }
-  /** Parses a float (error value when it does not parse). */
-  parseFloat(): Expression<NullableIf<T, never, number>> {
-    return call("str.parseFloat", this.#e);
+  /** Parses a float: an error value when it does not parse, or null with `{ optional: true }`. */
+  parseFloat(options: { optional?: boolean } = {}): Expression<NullableIf<T, never, number>> {
+    return options.optional
+      ? call("str.parseFloat", this.#e, true)
+      : call("str.parseFloat", this.#e);
   }
   /** Concatenates this string with others. */
   concat(...others: ExprLike<string | null>[]): Expression<NullableIf<T, never, string>> {
@@ -196,6 +198,22 @@ export class DateTimeNamespace<T> {
   /** Second 0–59. */
   second(): Expression<NullableIf<T, never, number>> {
     return call("dt.second", this.#e);
+  }
+  /** Milliseconds within the second, 0–999. */
+  millisecond(): Expression<NullableIf<T, never, number>> {
+    return call("dt.millisecond", this.#e);
+  }
+  /** Microseconds within the second. */
+  microsecond(): Expression<NullableIf<T, never, number>> {
+    return call("dt.microsecond", this.#e);
+  }
+  /** Nanoseconds within the second. */
+  nanosecond(): Expression<NullableIf<T, never, number>> {
+    return call("dt.nanosecond", this.#e);
+  }
+  /** Day of the week, 0 = Monday … 6 = Sunday (UTC). */
+  weekday(): Expression<NullableIf<T, never, number>> {
+    return call("dt.weekday", this.#e);
   }
   /** Time since the epoch as a float in `unit` (milliseconds by default, like `Date#getTime`). */
   timestamp(unit: TimestampUnit = "ms"): Expression<NullableIf<T, never, number>> {

@@ -276,8 +276,18 @@ const rules: Record<string, Rule> = {
   "str.slice": method(S, "Str", [["Int"], ["Int"]], 1),
   "str.split": method(S, { Array: "Str" }, [S], 0),
   "str.strip": method(S, "Str", [S], 0),
-  "str.parseInt": method(S, "Int"),
-  "str.parseFloat": method(S, "Float"),
+  "str.parseInt": method(
+    S,
+    (_x, args) => (args.length > 1 ? optional("Int") : "Int"),
+    [["Bool"]],
+    0,
+  ),
+  "str.parseFloat": method(
+    S,
+    (_x, args) => (args.length > 1 ? optional("Float") : "Float"),
+    [["Bool"]],
+    0,
+  ),
   "str.concat": (args, site, f) => {
     if (!args.every((t) => isKind(t, "Str") || isNullType(t)))
       return mismatch(f, args, site, "strings");
@@ -295,6 +305,10 @@ const rules: Record<string, Rule> = {
   "dt.hour": method(["DateTime"], "Int"),
   "dt.minute": method(["DateTime"], "Int"),
   "dt.second": method(["DateTime"], "Int"),
+  "dt.millisecond": method(["DateTime"], "Int"),
+  "dt.microsecond": method(["DateTime"], "Int"),
+  "dt.nanosecond": method(["DateTime"], "Int"),
+  "dt.weekday": method(["DateTime"], "Int"),
   "dt.timestamp": method(["DateTime"], "Float", [S], 0),
   "dt.strftime": method(["DateTime"], "Str", [S]),
   "dt.strptime": method(S, "DateTime", [S]),

@@ -119,4 +119,12 @@ describe.each(THREADS)("threads=%i", (threads) => {
       "age",
     );
   });
+  it("unknown column read as a property (plain JavaScript use)", () => {
+    const t = people();
+    expectBuildError(
+      () => t.select({ x: (t as unknown as Record<string, tb.Expression<unknown>>).salary! }),
+      "UNKNOWN_COLUMN",
+      "salary",
+    );
+  });
 });

@@ -254,4 +254,12 @@ describe.each(THREADS)("threads=%i", (threads) => {
     expect(bad.n).toBe(1);
     expect(good).toEqual({ g: false, s: -1.5, n: 2 });
   });
+  it("the error log is a table with operator, message and row columns", async () => {
+    const t = divisions();
+    const r = t.select({ q: t.a.div(t.b) });
+    const log = await errorLogOf([r], threads);
+    expect(log).toHaveLength(1);
+    expect(Object.keys(log[0]!)).toEqual(expect.arrayContaining(["operator", "message", "row"]));
+    expect(log[0]!.message).toMatch(/zero/i);
+  });
 });

@@ -313,4 +313,16 @@ describe.each(THREADS)("threads=%i", (threads) => {
       { k: 2, name: "b", firstTag: "z", n: 4, second: "s" },
     ]);
   });
+  it("cast and fillNull keep nulls apart from values", async () => {
+    const t = tb.debug.tableFromMarkdown(`
+      k | a
+      1 | 3
+      2 | null
+    `);
+    const r = t.select({ k: t.k, f: t.a.cast(tb.types.float), s: t.a.fillNull(0).mul(2) });
+    expectRows(await tb.debug.compute(r, { threads }), [
+      { k: 1, f: 3, s: 6 },
+      { k: 2, f: null, s: 0 },
+    ]);
+  });
 });

@@ -277,4 +277,22 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const ids = new Set(changes.map((c) => JSON.stringify(c.id)));
     expect(ids.size).toBe(1);
   });
+  it("groupBy with tb.this, reducers over expressions", async () => {
+    const t = sales();
+    const r = t.groupBy(tb.this.k).reduce({
+      k: tb.this.k,
+      doubled: tb.reducers.sum(tb.this.v.mul(2)),
+      bigOnes: tb.reducers.sum(tb.ifElse(tb.this.v.gt(2), 1, 0)),
+    });
+    expectRows(await tb.debug.compute(r, { threads }), [
+      { k: "a", doubled: 18, bigOnes: 2 },
+      { k: "b", doubled: 20, bigOnes: 1 },
+    ]);
+  });
+
+  it("whole-table reduce of an empty table has no row", async () => {
+    const t = sales();
+    const r = t.filter(t.v.gt(100)).reduce({ n: tb.reducers.count() });
+    expect(await tb.debug.compute(r, { threads })).toEqual([]);
+  });
 });

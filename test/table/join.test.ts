@@ -378,4 +378,34 @@ describe.each(THREADS)("threads=%i", (threads) => {
       change({ region: "south", total: 7 }, 6, 1),
     ]);
   });
+  it("positional select on a join result keeps the column names", async () => {
+    const t = people();
+    const u = cities();
+    const r = t.join(u, t.city.eq(u.city)).select(tb.left.name, tb.right.country);
+    expectRows(await tb.debug.compute(r, { threads }), [
+      { name: "alice", country: "fr" },
+      { name: "bob", country: "it" },
+      { name: "bob", country: "va" },
+    ]);
+  });
+
+  it("a cross join over time", async () => {
+    const t = tb.debug.tableFromMarkdown(`
+      x | __time__ | __diff__
+      1 | 2        | 1
+      2 | 4        | 1
+    `);
+    const u = tb.debug.tableFromMarkdown(`
+      y | __time__ | __diff__
+      a | 2        | 1
+      a | 6        | -1
+    `);
+    const r = t.join(u).select({ x: tb.left.x, y: tb.right.y });
+    expectChanges(await tb.debug.computeChanges(r, { threads }), [
+      change({ x: 1, y: "a" }, 2, 1),
+      change({ x: 2, y: "a" }, 4, 1),
+      change({ x: 1, y: "a" }, 6, -1),
+      change({ x: 2, y: "a" }, 6, -1),
+    ]);
+  });
 });

@@ -185,4 +185,13 @@ describe.each(THREADS)("threads=%i", (threads) => {
     ]);
     expectRows(await tb.debug.compute(adults, { threads }), [{ name: "bob", age: 18 }]);
   });
+  it("select mixes positional columns and named expressions", async () => {
+    const t = people();
+    const r = t.select(t.name, { twice: t.age.mul(2) });
+    expectRows(await tb.debug.compute(r, { threads }), [
+      { name: "alice", twice: 60 },
+      { name: "bob", twice: 50 },
+      { name: "carol", twice: 70 },
+    ]);
+  });
 });

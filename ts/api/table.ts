@@ -60,11 +60,17 @@ export type Renamed<R, M> = {
   [K in keyof R as K extends keyof M ? (M[K] extends string ? M[K] : K) : K]: R[K];
 };
 
+/** Property names that tools probe on any object; never treated as column references. */
+const PROBED = new Set(["then", "toJSON", "asymmetricMatch", "nodeType", "tagName", "inspect"]);
+
 const proxyHandler: ProxyHandler<TableBase<Row>> = {
   get(target, prop, receiver) {
-    if (typeof prop === "string" && prop !== "then" && !(prop in target)) {
+    if (typeof prop === "string" && !(prop in target)) {
       const node = target[tableNode];
-      if (node.indexOf(prop) >= 0) return columnRef(node, prop);
+      if (node.indexOf(prop) >= 0 && prop !== "then") return columnRef(node, prop);
+      // An unknown name becomes a reference that fails (UNKNOWN_COLUMN) where it is used,
+      // so that plain JavaScript typos are reported with the column name and the call site.
+      if (!PROBED.has(prop) && !/^[_$@]/.test(prop)) return columnRef(node, prop);
     }
     return Reflect.get(target, prop, receiver);
   },

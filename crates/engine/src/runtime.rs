@@ -1,6 +1,7 @@
 //! Runs a plan on timely workers: builds the dataflow on every worker, feeds the inputs
 //! (static rows, connector readers, the error log) and steps until the outputs are complete.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -86,6 +87,27 @@ fn validate(plan: &Plan) -> Result<(), EngineError> {
 struct ActiveSource {
     reader: Box<dyn SourceReader>,
     input: Input,
+    /// For sources with a primary key: the live row of each key (upsert semantics: a new row
+    /// for a key replaces the old one). Readers of such sources read all of their input on one
+    /// worker, so every occurrence of a key passes through the same map.
+    upsert: Option<HashMap<Key, Row>>,
+}
+
+impl ActiveSource {
+    fn push(&mut self, key: Key, row: Row, diff: Diff) {
+        let Some(live) = self.upsert.as_mut() else {
+            self.input.update((key, row), diff);
+            return;
+        };
+        if diff > 0 {
+            if let Some(old) = live.insert(key, row.clone()) {
+                self.input.update((key, old), -1);
+            }
+            self.input.update((key, row), 1);
+        } else if let Some(old) = live.remove(&key) {
+            self.input.update((key, old), -1);
+        }
+    }
 }
 
 fn run_worker(
@@ -128,10 +150,19 @@ fn run_worker(
                 drop(input);
             }
             Op::Source { source } => {
-                let reader = env.open_source(node, source, index, peers)?;
+                // A keyed source is read whole by worker 0 so that its upsert map sees every
+                // occurrence of a key in input order; unkeyed sources are shared by all workers.
+                let keyed = !source.primary_key.is_empty();
+                if keyed && index != 0 {
+                    drop(input);
+                    continue;
+                }
+                let (share, shares) = if keyed { (0, 1) } else { (index, peers) };
+                let reader = env.open_source(node, source, share, shares)?;
                 input.advance_to(start_time);
                 max_time = max_time.max(start_time);
-                active.push(ActiveSource { reader, input });
+                let upsert = (!source.primary_key.is_empty()).then(HashMap::new);
+                active.push(ActiveSource { reader, input, upsert });
             }
             _ => unreachable!("only static and source nodes are inputs"),
         }
@@ -144,7 +175,7 @@ fn run_worker(
         for mut source in active {
             let status = source.reader.poll(&mut buffer, &mut source_errors, POLL_BATCH)?;
             for (key, row, diff) in buffer.drain(..) {
-                source.input.update((key, row), diff);
+                source.push(key, row, diff);
             }
             errors.extend(source_errors.drain(..));
             match status {

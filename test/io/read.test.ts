@@ -188,4 +188,29 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const lens = t.select({ n: t.data.str.len() });
     expectRows(await tb.debug.compute(lens, { threads }), [{ n: 10 }, { n: 18 }, { n: 10 }]);
   });
+  it("csv: CRLF line endings and a header-only file", async () => {
+    const dir = tmpDir();
+    const crlf = writeFile(
+      join(dir, "crlf.csv"),
+      "name,age,score\r\nalice,30,1.5\r\nbob,25,2.5\r\n",
+    );
+    const t = tb.io.csv.read(crlf, { schema: People, mode: "static" });
+    expectRows(await tb.debug.compute(t, { threads }), [
+      { name: "alice", age: 30, score: 1.5 },
+      { name: "bob", age: 25, score: 2.5 },
+    ]);
+    const empty = writeFile(join(dir, "empty.csv"), "name,age,score\n");
+    const e = tb.io.csv.read(empty, { schema: People, mode: "static" });
+    expect(await tb.debug.compute(e, { threads })).toEqual([]);
+  });
+
+  it("csv: quoted fields may hold quotes and commas", async () => {
+    const dir = tmpDir();
+    const path = writeFile(join(dir, "q.csv"), 'name,age,score\n"say ""hi""",1,1.5\n"a,b",2,2.5\n');
+    const t = tb.io.csv.read(path, { schema: People, mode: "static" });
+    expectRows(await tb.debug.compute(t, { threads }), [
+      { name: 'say "hi"', age: 1, score: 1.5 },
+      { name: "a,b", age: 2, score: 2.5 },
+    ]);
+  });
 });

@@ -173,4 +173,46 @@ describe.each(THREADS)("threads=%i", (threads) => {
     expect(existsSync(first)).toBe(false);
     expect(readJsonLines(second)).toHaveLength(4);
   });
+  it("csv.write quotes fields so that commas, quotes and newlines read back exactly", async () => {
+    const S = tb.schema({ s: tb.types.str, n: tb.types.int });
+    const t = tb.debug.tableFromRows(S, [
+      { s: "a,b", n: 1 },
+      { s: 'say "hi"', n: 2 },
+      { s: "plain", n: 3 },
+    ]);
+    const dir = tmpDir();
+    const path = join(dir, "out.csv");
+    tb.io.csv.write(t, path);
+    await tb.run({ threads });
+    const { header, records } = readCsv(path);
+    expect(header).toEqual(["s", "n", "time", "diff"]);
+    expectGroups(records, [
+      [
+        { s: "a,b", n: "1", diff: "1" },
+        { s: 'say "hi"', n: "2", diff: "1" },
+        { s: "plain", n: "3", diff: "1" },
+      ],
+    ]);
+  });
+
+  it("jsonlines.write escapes strings and writes JSON and tuple values as JSON", async () => {
+    const S = tb.schema({ s: tb.types.str, j: tb.types.json });
+    const t = tb.debug.tableFromRows(S, [
+      { s: 'quote " and \\ backslash, ünï', j: { a: [1, 2], b: null } },
+      { s: "line\nbreak", j: "text" },
+    ]);
+    const dir = tmpDir();
+    const path = join(dir, "out.jsonl");
+    tb.io.jsonlines.write(
+      t.select({ s: t.s, j: t.j, pair: tb.makeTuple(t.s.str.len(), tb.lit("x")) }),
+      path,
+    );
+    await tb.run({ threads });
+    expectGroups(readJsonLines(path), [
+      [
+        { s: 'quote " and \\ backslash, ünï', j: { a: [1, 2], b: null }, pair: [28, "x"], diff: 1 },
+        { s: "line\nbreak", j: "text", pair: [10, "x"], diff: 1 },
+      ],
+    ]);
+  });
 });

@@ -127,4 +127,33 @@ describe.each(THREADS)("threads=%i", (threads) => {
       "salary",
     );
   });
+  it("filter on a non-boolean column", () => {
+    const t = people();
+    expectBuildError(
+      () => t.filter(t.name as unknown as tb.Expression<boolean>),
+      "TYPE_MISMATCH",
+      "name",
+    );
+  });
+
+  it("concat of tables with different columns", () => {
+    const t = people();
+    const u = tb.debug.tableFromMarkdown(`
+      name  | salary
+      bob   | 10
+    `);
+    const err = thrown(() => t.concat(u));
+    expect(err.message).toMatch(/age|salary/);
+    expect(err.message).toContain(THIS_FILE);
+  });
+
+  it("a join condition that is not an equality", () => {
+    const t = people();
+    const u = tb.debug.tableFromMarkdown(`
+      limit
+      18
+    `);
+    const err = thrown(() => t.join(u, t.age.gt(u.limit)).select({ n: tb.left.name }));
+    expect(err.message).toContain(THIS_FILE);
+  });
 });

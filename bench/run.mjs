@@ -3,6 +3,7 @@
 //   npm run bench -- --suite w1 --engines tributary,pathway,node [--size 20000000] [--threads 1,2] [--rounds 3]
 //   npm run bench -- --suite b0 [--size 2000000]
 //   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
+//   npm run bench -- --suite report          (re-render REPORT.md from results/*.json + NOTES.md)
 // Smoke mode only checks correctness (exit 0/1); it writes no results.
 // --wait-quiet SEC: before each config of each round, wait up to SEC seconds for other load to stop.
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
@@ -51,6 +52,8 @@ if (a.suite === "w1") {
     waitQuiet: Number(a["wait-quiet"] ?? 0),
   };
   result = await runW1(root, opts, log);
+} else if (a.suite === "report") {
+  result = { ok: true, summary: null }; // only re-render REPORT.md (e.g. after editing NOTES.md)
 } else if (a.suite === "b0") {
   result = await runB0(root, { size: Number(a.size ?? (a.smoke ? 20000 : 2_000_000)), smoke: a.smoke, note: a.note }, log);
 } else {
@@ -64,14 +67,18 @@ if (a.smoke) {
 }
 
 mkdirSync(rawDir, { recursive: true });
-writeFileSync(join(rawDir, `${a.suite}-${stamp}.json`), JSON.stringify(result.summary, null, 2));
-writeFileSync(join(resultsDir, `${a.suite}.json`), JSON.stringify(result.summary, null, 2));
-if (a.suite === "w1") writeFileSync(join(resultsDir, "w1.svg"), w1Svg(result.summary));
+if (result.summary) {
+  writeFileSync(join(rawDir, `${a.suite}-${stamp}.json`), JSON.stringify(result.summary, null, 2));
+  writeFileSync(join(resultsDir, `${a.suite}.json`), JSON.stringify(result.summary, null, 2));
+}
 const summaries = {};
 for (const s of ["w1", "b0"]) {
   const p = join(resultsDir, `${s}.json`);
   if (existsSync(p)) summaries[s] = JSON.parse(readFileSync(p, "utf8"));
 }
-writeFileSync(join(resultsDir, "REPORT.md"), renderReport(summaries));
-log(`wrote bench/results/REPORT.md and raw/${a.suite}-${stamp}.json (${result.ok ? "all runs correct" : "SOME RUNS FAILED"})`);
+if (summaries.w1) writeFileSync(join(resultsDir, "w1.svg"), w1Svg(summaries.w1));
+const notesPath = join(resultsDir, "NOTES.md");
+const notes = existsSync(notesPath) ? readFileSync(notesPath, "utf8") : "";
+writeFileSync(join(resultsDir, "REPORT.md"), renderReport(summaries, notes));
+log(`wrote bench/results/REPORT.md${result.summary ? ` and raw/${a.suite}-${stamp}.json` : ""} (${result.ok ? "all runs correct" : "SOME RUNS FAILED"})`);
 process.exit(result.ok ? 0 : 1);

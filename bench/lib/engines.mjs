@@ -1,7 +1,8 @@
 // The engines the W1 suite can run: how to check that each is available, and the command line
 // of one run. Every engine reads INPUT (JSON lines) and writes OUTPUT (CSV change log).
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const PATHWAY_VERSION = "0.33.0";
@@ -53,6 +54,28 @@ export function ensurePathway(root, log) {
   return v ? { ok: true, seconds, version: v, installed: true } : { ok: false, seconds, reason: "pathway not importable after install" };
 }
 
+/**
+ * Copies the current Tributary build (dist/api, the addon, package.json) to
+ * bench/data/tributary-snapshot, so that a rebuild by someone else during a long benchmark
+ * cannot mix two engine versions. Returns `{ module, addonSha256, addonMtime }`; `module` is
+ * the snapshot's entry point, passed to the W1 program as TRIBUTARY_MODULE.
+ */
+export function snapshotTributary(root) {
+  const p = enginePaths(root);
+  const snap = join(root, "bench", "data", "tributary-snapshot");
+  rmSync(snap, { recursive: true, force: true });
+  mkdirSync(join(snap, "native"), { recursive: true });
+  cpSync(join(root, "dist", "api"), join(snap, "dist", "api"), { recursive: true });
+  cpSync(p.tributaryAddon, join(snap, "native", "tributary.linux-x64-gnu.node"));
+  writeFileSync(join(snap, "package.json"), readFileSync(join(root, "package.json")));
+  const addon = readFileSync(join(snap, "native", "tributary.linux-x64-gnu.node"));
+  return {
+    module: join(snap, "dist", "api", "index.js"),
+    addonSha256: createHash("sha256").update(addon).digest("hex").slice(0, 16),
+    addonMtime: statSync(p.tributaryAddon).mtime.toISOString(),
+  };
+}
+
 /** Whether an engine can run here: `{ ok, reason }`. */
 export function checkEngine(name, root, log) {
   const p = enginePaths(root);
@@ -71,12 +94,16 @@ export function supportsThreads(name) {
   return name !== "node";
 }
 
-/** `{ cmd, args, env }` of one W1 run. */
-export function w1Command(name, root, { input, output, threads }) {
+/** `{ cmd, args, env }` of one W1 run (`tributaryModule`: a snapshot's entry point, optional). */
+export function w1Command(name, root, { input, output, threads, tributaryModule }) {
   const p = enginePaths(root);
   switch (name) {
     case "tributary":
-      return { cmd: process.execPath, args: [join(root, "bench", "w1", "tributary.mjs"), input, output, String(threads)], env: {} };
+      return {
+        cmd: process.execPath,
+        args: [join(root, "bench", "w1", "tributary.mjs"), input, output, String(threads)],
+        env: tributaryModule ? { TRIBUTARY_MODULE: tributaryModule } : {},
+      };
     case "pathway":
       return {
         cmd: p.python,

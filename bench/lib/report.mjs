@@ -14,7 +14,7 @@ function factsSection(f) {
     `| kernel | ${f.kernel} |`,
     `| node | ${f.node} |`,
     `| rustc | ${f.rustc ?? "n/a"} |`,
-    `| tributary | ${f.tributary} |`,
+    `| tributary | ${f.tributary}${f.tributaryAddon ? `; addon ${f.tributaryAddon}` : ""} |`,
     `| python / pathway | ${f.python ?? "n/a"} / ${f.pathway ?? "n/a"} |`,
     `| date | ${f.date} |`,
   ].join("\n");

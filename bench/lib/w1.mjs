@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureW1 } from "./gen.mjs";
-import { checkEngine, enginePaths, supportsThreads, w1Command } from "./engines.mjs";
+import { checkEngine, enginePaths, snapshotTributary, supportsThreads, w1Command } from "./engines.mjs";
 import { cpuJiffies, machineLoad, measure, waitQuiet } from "./measure.mjs";
 import { wordCountState } from "./output.mjs";
 import { machineFacts } from "./machine.mjs";
@@ -18,10 +18,10 @@ export function median(xs) {
 }
 
 /** Runs one engine config on one input file, checks its output, returns the measurement. */
-async function runOnce(root, cfg, file, outDir, log) {
+async function runOnce(root, cfg, file, outDir, log, tributaryModule) {
   const output = join(outDir, `${cfg.engine}-t${cfg.threads}-${file.lines}.csv`);
   rmSync(output, { recursive: true, force: true });
-  const { cmd, args, env } = w1Command(cfg.engine, root, { input: file.path, output, threads: cfg.threads });
+  const { cmd, args, env } = w1Command(cfg.engine, root, { input: file.path, output, threads: cfg.threads, tributaryModule });
   const j0 = cpuJiffies();
   const h0 = process.cpuUsage();
   const m = await measure(cmd, args, { env, cwd: root });
@@ -102,13 +102,19 @@ export async function runW1(root, opts, log) {
     }
   }
   const facts = machineFacts(root, { pythonBin: enginePaths(root).python });
+  let snap = null;
+  if (engines.tributary?.ok && !opts.smoke) {
+    snap = snapshotTributary(root);
+    facts.tributaryAddon = `sha256 ${snap.addonSha256}…, built ${snap.addonMtime}`;
+  }
+  const tmod = snap?.module;
 
   // Correctness gate: every config on the gate file (the whole file in smoke mode, else the
   // warm-up prefix); the sorted (word,count) result must hash to the generator's own count.
   const gateFile = opts.smoke ? files.full : files.prefix;
   log(`correctness gate on ${gateFile.lines} lines`);
   const gate = [];
-  for (const cfg of configs) gate.push(await runOnce(root, cfg, gateFile, outDir, log));
+  for (const cfg of configs) gate.push(await runOnce(root, cfg, gateFile, outDir, log, tmod));
   const gateOk = gate.every((g) => g.correct);
   log(`gate: ${gateOk ? "PASS" : "FAIL"} (${gate.filter((g) => g.correct).length}/${gate.length} configs match sha256 ${gateFile.hash.slice(0, 16)}…)`);
   const summary = { suite: "w1", opts, facts, engines, files, gate: { file: gateFile.lines, ok: gateOk, runs: gate } };
@@ -132,12 +138,12 @@ export async function runW1(root, opts, log) {
         ["prefix", files.prefix],
         ["full", files.full],
       ]) {
-        const r = await runOnce(root, cfg, file, outDir, log);
+        const r = await runOnce(root, cfg, file, outDir, log, tmod);
         runs.push({ round, kind, ...r });
       }
     }
   }
-  summary.phases = await tributaryPhases(root, timed, files, log);
+  summary.phases = await tributaryPhases(root, timed, files, log, tmod);
   summary.waits = waits;
   summary.loadBefore = loadBefore;
   summary.loadAfter = machineLoad();
@@ -151,12 +157,15 @@ export async function runW1(root, opts, log) {
  * Tributary's time split by pipeline stage (bench/w1/tributary_phases.mjs) on the warm-up
  * prefix, per worker count: parse-only, read-to-output, groupBy, full W1. Medians of 3 runs.
  */
-async function tributaryPhases(root, configs, files, log) {
+async function tributaryPhases(root, configs, files, log, tributaryModule) {
   const out = [];
   for (const cfg of configs.filter((c) => c.engine === "tributary")) {
     const script = join(root, "bench", "w1", "tributary_phases.mjs");
     const output = join(root, "bench", "data", "out", "phases.csv");
-    const m = await measure(process.execPath, [script, files.prefix.path, output, String(cfg.threads), "3"], { cwd: root });
+    const m = await measure(process.execPath, [script, files.prefix.path, output, String(cfg.threads), "3"], {
+      cwd: root,
+      env: tributaryModule ? { TRIBUTARY_MODULE: tributaryModule } : {},
+    });
     rmSync(output, { force: true });
     try {
       const ms = JSON.parse(m.stdout.trim().split("\n").pop());

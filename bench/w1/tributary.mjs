@@ -2,7 +2,9 @@
 // Usage: node bench/w1/tributary.mjs INPUT.jsonl OUTPUT.csv THREADS
 // Prints one JSON line on stdout with phase timings (import, plan build, run).
 const t0 = performance.now();
-const tb = await import("tributary"); // self-reference: resolves through package.json exports to dist/api
+// Self-reference: "tributary" resolves through package.json `exports` to dist/api. The harness
+// may point TRIBUTARY_MODULE at a snapshot of the build instead (see bench/lib/engines.mjs).
+const tb = await import(process.env.TRIBUTARY_MODULE ?? "tributary");
 const tImport = performance.now();
 
 const [input, output, threadsArg] = process.argv.slice(2);

@@ -8,7 +8,7 @@
 // Usage: node bench/w1/tributary_phases.mjs INPUT.jsonl OUTPUT.csv THREADS [ROUNDS] [PHASES]
 // (PHASES: comma list, default all; handy under `perf record` to profile one phase.)
 // Prints one JSON line: { parse: ms, read: ms, groupby: ms, full: ms } (medians).
-import * as tb from "tributary";
+const tb = await import(process.env.TRIBUTARY_MODULE ?? "tributary"); // see tributary.mjs
 
 const [input, output, threadsArg, roundsArg, phasesArg] = process.argv.slice(2);
 const threads = Number(threadsArg ?? 1);

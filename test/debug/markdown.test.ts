@@ -247,4 +247,17 @@ describe.each(THREADS)("threads=%i", (threads) => {
       ],
     );
   });
+  it("unquoted cells keep inner spaces; quotes give empty and padded strings", async () => {
+    const t = tb.debug.tableFromMarkdown(`
+      k | s
+      1 | hello world
+      2 | ""
+      3 | "  padded  "
+    `);
+    expectRows(await tb.debug.compute(t, { threads }), [
+      { k: 1, s: "hello world" },
+      { k: 2, s: "" },
+      { k: 3, s: "  padded  " },
+    ]);
+  });
 });

@@ -295,4 +295,31 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const r = t.filter(t.v.gt(100)).reduce({ n: tb.reducers.count() });
     expect(await tb.debug.compute(r, { threads })).toEqual([]);
   });
+  it("avg of ints is a float; tuple can skip nulls", async () => {
+    const t = tb.debug.tableFromMarkdown(`
+      k | v    | o
+      a | 1    | 5
+      a | 2    | null
+      b | 7    | null
+    `);
+    const r = t.groupBy(t.k).reduce({
+      k: tb.this.k,
+      avg: tb.reducers.avg(tb.this.v),
+      all: tb.reducers.sortedTuple(tb.this.o),
+      some: tb.reducers.sortedTuple(tb.this.o, { skipNones: true }),
+      n: tb.reducers.count(),
+    });
+    const rows = await tb.debug.compute(r, { threads });
+    const a = rows.find((row) => row.k === "a")!;
+    const b = rows.find((row) => row.k === "b")!;
+    expect(a.avg).toBe(1.5);
+    expect(b.avg).toBe(7);
+    expect(a.some).toEqual([5]);
+    expect(b.some).toEqual([]);
+    expect(a.all).toHaveLength(2);
+    expect(a.all).toContain(null);
+    expect(a.all).toContain(5);
+    expect(b.all).toEqual([null]);
+    expect(a.n).toBe(2);
+  });
 });

@@ -408,4 +408,27 @@ describe.each(THREADS)("threads=%i", (threads) => {
       change({ x: 2, y: "a" }, 6, -1),
     ]);
   });
+  it("{ id: tb.right.id } gives result rows the right rows' ids", async () => {
+    const t = tb.debug.tableFromMarkdown(`
+      k | a
+      1 | x
+      2 | y
+    `);
+    const u = tb.debug.tableFromMarkdown(`
+      k | b
+      2 | q
+      1 | p
+      3 | r
+    `);
+    const right = await tb.debug.compute(u, { threads, withIds: true });
+    const r = t
+      .joinRight(u, t.k.eq(u.k), { id: tb.right.id })
+      .select({ a: tb.left.a, b: tb.right.b });
+    const rows = await tb.debug.compute(r, { threads, withIds: true });
+    const aOf: Record<string, string | null> = { p: "x", q: "y", r: null };
+    expectRows(
+      rows,
+      right.map((row) => ({ id: row.id, a: aOf[row.b as string], b: row.b })),
+    );
+  });
 });

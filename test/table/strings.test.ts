@@ -158,4 +158,22 @@ describe.each(THREADS)("threads=%i", (threads) => {
       { k: 2, tail: "\tc ", mid: "a  b\tc", words: ["a", "b", "c"], stripped: "a  b\tc" },
     ]);
   });
+  it("string functions on null give null", async () => {
+    const t = tb.debug.tableFromMarkdown(`
+      k | s
+      1 | Abc
+      2 | null
+    `);
+    const r = t.select({
+      k: t.k,
+      lo: t.s.str.lower(),
+      n: t.s.str.len(),
+      c: t.s.str.contains("b"),
+      cat: t.s.str.concat("!"),
+    });
+    expectRows(await tb.debug.compute(r, { threads }), [
+      { k: 1, lo: "abc", n: 3, c: true, cat: "Abc!" },
+      { k: 2, lo: null, n: null, c: null, cat: null },
+    ]);
+  });
 });

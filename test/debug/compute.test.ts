@@ -93,6 +93,28 @@ describe.each(THREADS)("threads=%i", (threads) => {
     expect(await tb.debug.compute(t.filter(t.n.gt(100)), { threads })).toEqual([]);
     expect(await tb.debug.computeChanges(t.filter(t.n.gt(100)), { threads })).toEqual([]);
   });
+  it("computations can run concurrently and do not block the event loop", async () => {
+    const S = tb.schema({ k: tb.types.int, v: tb.types.int });
+    const rows = Array.from({ length: 20000 }, (_, i) => ({ k: i % 100, v: i }));
+    const big = tb.debug.tableFromRows(S, rows);
+    const summed = big.reduce({ n: tb.reducers.count(), s: tb.reducers.sum(big.v) });
+    const small = fixture();
+    let ticks = 0;
+    let running = true;
+    const tick = () => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const [a, b] = await Promise.all([
+      tb.debug.compute(summed, { threads }),
+      tb.debug.compute(small.select({ w: small.word }), { threads }),
+    ]);
+    running = false;
+    expectRows(a, [{ n: 20000, s: (19999 * 20000) / 2 }]);
+    expectRows(b, [{ w: "apple" }, { w: "apple" }]);
+    expect(ticks).toBeGreaterThan(0);
+  });
 });
 
 describe.each(["1", "2"])("TRIBUTARY_THREADS=%s", (value) => {

@@ -213,4 +213,19 @@ describe.each(THREADS)("threads=%i", (threads) => {
       { name: "a,b", age: 2, score: 2.5 },
     ]);
   });
+  it("plaintext: reads every file of a directory; ids are stable across runs", async () => {
+    const dir = tmpDir();
+    writeFile(join(dir, "txt", "a.txt"), "one\ntwo\n");
+    writeFile(join(dir, "txt", "b.txt"), "three\n");
+    const t = tb.io.plaintext.read(join(dir, "txt"), { mode: "static" });
+    expectRows(await tb.debug.compute(t, { threads }), [
+      { data: "one" },
+      { data: "two" },
+      { data: "three" },
+    ]);
+    const first = await tb.debug.compute(t, { threads, withIds: true });
+    const second = await tb.debug.compute(t, { threads, withIds: true });
+    expect(new Set(first.map((r) => JSON.stringify(r.id))).size).toBe(3);
+    expectRows(first, second);
+  });
 });

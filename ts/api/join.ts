@@ -358,8 +358,9 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   filter(predicate: ExprLike<boolean | null>): JoinResult<L, R> {
     const site = callSite();
     const [input, flat] = this.#flatScope("join filter");
-    const c = compile(toNode(predicate), { scope: flat, operation: "join filter", site });
-    requireBool(c, "join filter", site);
+    const predicateNode = toNode(predicate);
+    const c = compile(predicateNode, { scope: flat, operation: "join filter", site });
+    requireBool(c, "join filter", site, predicateNode);
     const filtered = new PlanNode(
       input.columns,
       input.dtypes,

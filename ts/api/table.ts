@@ -284,12 +284,13 @@ export class TableBase<R extends Row = Row> {
   filter(predicate: ExprLike<boolean | null>): Table<R> {
     const site = callSite();
     const input = this[tableNode];
-    const c = compile(toNode(predicate), {
+    const predicateNode = toNode(predicate);
+    const c = compile(predicateNode, {
       scope: tableScope(input, "filter"),
       operation: "filter",
       site,
     });
-    requireBool(c, "filter", site);
+    requireBool(c, "filter", site, predicateNode);
     const node = new PlanNode(
       input.columns,
       input.dtypes,

@@ -108,7 +108,14 @@ fn build_operator<'s>(
         }
         Op::Reindex { input, keys } => ops::reindex(input_of(colls, *input)?.clone(), keys, reporter)?,
         Op::GroupBy { input, keys, reducers, output } => {
-            reduce::group_by(input_of(colls, *input)?.clone(), keys, reducers, output, reporter)?
+            reduce::group_by(
+                input_of(colls, *input)?.clone(),
+                plan.nodes[*input].columns.len(),
+                keys,
+                reducers,
+                output,
+                reporter,
+            )?
         }
         Op::Join { left, right, kind, left_keys, right_keys, output, id } => join::join(
             join::JoinInputs {

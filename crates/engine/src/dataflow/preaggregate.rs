@@ -22,14 +22,26 @@ pub type StampedRows<'s> = Stream<'s, Time, Vec<((Key, Row, Time), Time, Diff)>>
 /// One update of the reduce's input.
 pub type Entry = ((Key, GroupEntry), Time, Diff);
 
-/// Hash-map key of the pre-aggregation: the group id already is a hash of the group values,
-/// so only the group id, the arguments and the time are hashed; equality compares everything.
-#[derive(PartialEq, Eq)]
+/// Hash-map key of the pre-aggregation. The group id is a 128-bit hash of the group values and
+/// is what the reduce itself groups by, so the group values are neither hashed nor compared
+/// here: only the group id, the arguments, the row id and the times.
 struct Slot {
     group: Key,
     entry: GroupEntry,
     time: Time,
 }
+
+impl PartialEq for Slot {
+    fn eq(&self, other: &Self) -> bool {
+        self.group == other.group
+            && self.time == other.time
+            && self.entry.2 == other.entry.2
+            && self.entry.3 == other.entry.3
+            && self.entry.1 == other.entry.1
+    }
+}
+
+impl Eq for Slot {}
 
 impl Hash for Slot {
     fn hash<H: Hasher>(&self, state: &mut H) {

@@ -20,6 +20,7 @@ use crate::value::{Key, Row, Value};
 /// `[group values..., reducer results...]`. Result ids are `Key::for_values(group values)`.
 pub fn group_by<'s>(
     input: Coll<'s>,
+    input_width: usize,
     keys: &[Expr],
     specs: &[ReducerSpec],
     output: &[Expr],
@@ -36,6 +37,10 @@ pub fn group_by<'s>(
     let needs_id = reducers.iter().any(Reducer::needs_id);
     let needs_time = reducers.iter().any(Reducer::needs_time);
 
+    // Fast paths: grouping by exactly the input's columns reuses the row; no reducer
+    // arguments share one empty row.
+    let identity_keys = keys.iter().enumerate().all(|(i, k)| matches!(k, Expr::Col(c) if *c == i));
+    let empty: Row = Arc::from(Vec::<Value>::new());
     let mut entry_reporter = reporter.clone();
     let stamped = if needs_time {
         stamp_insertion_times(input.inner)
@@ -43,12 +48,20 @@ pub fn group_by<'s>(
         input.inner.map(|((key, row), time, diff)| ((key, row, 0), time, diff))
     };
     let entries = preaggregate(stamped, move |key, row, stamp| {
-        let group = eval_row(&key_exprs, row, &[Some(key)], &mut entry_reporter);
+        let group = if identity_keys && row.len() == input_width && input_width == key_exprs.len() {
+            row.clone()
+        } else {
+            eval_row(&key_exprs, row, &[Some(key)], &mut entry_reporter)
+        };
         if group.iter().any(Value::is_error) {
             entry_reporter.report(format!("reduce: the grouping value of row {key} is an error; the row is dropped"));
             return None;
         }
-        let args = eval_row(&arg_exprs, row, &[Some(key)], &mut entry_reporter);
+        let args = if arg_exprs.is_empty() {
+            empty.clone()
+        } else {
+            eval_row(&arg_exprs, row, &[Some(key)], &mut entry_reporter)
+        };
         let id = if needs_id { key } else { Key::default() };
         Some((Key::for_values(&group), (group, args, id, stamp)))
     })

@@ -16,7 +16,7 @@ use super::text::show;
 const TWO_63: f64 = 9_223_372_036_854_775_808.0;
 
 /// Exact comparison of an int with a float (`None` when the float is NaN).
-fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
+pub(crate) fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
     if f.is_nan() {
         return None;
     }

@@ -316,3 +316,83 @@ pub(crate) fn type_error2(f: Func, a: &Value, b: &Value, errors: &mut Vec<String
         ),
     )
 }
+
+/// The common two-argument cases (int/float arithmetic and comparisons, string equality)
+/// without the general dispatch; `None` means "take the general path".
+#[inline(always)]
+pub(crate) fn fast2(f: Func, a: &Value, b: &Value) -> Option<Value> {
+    use Func::*;
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (*x, *y);
+            Some(match f {
+                Add => Value::Int(x.checked_add(y)?),
+                Sub => Value::Int(x.checked_sub(y)?),
+                Mul => Value::Int(x.checked_mul(y)?),
+                Eq => Value::Bool(x == y),
+                Ne => Value::Bool(x != y),
+                Lt => Value::Bool(x < y),
+                Le => Value::Bool(x <= y),
+                Gt => Value::Bool(x > y),
+                Ge => Value::Bool(x >= y),
+                _ => return None,
+            })
+        }
+        (Value::Float(x), Value::Float(y)) => {
+            let (x, y) = (*x, *y);
+            match f {
+                Eq => Some(Value::Bool(x == y)),
+                Ne => Some(Value::Bool(x != y)),
+                Lt => Some(Value::Bool(x < y)),
+                Le => Some(Value::Bool(x <= y)),
+                Gt => Some(Value::Bool(x > y)),
+                Ge => Some(Value::Bool(x >= y)),
+                _ => fast_float(f, x, y),
+            }
+        }
+        (Value::Int(x), Value::Float(y)) => match f {
+            Eq | Ne | Lt | Le | Gt | Ge => fast_order(f, super::compare::cmp_int_float(*x, *y)),
+            _ => fast_float(f, *x as f64, *y),
+        },
+        (Value::Float(x), Value::Int(y)) => match f {
+            Eq | Ne | Lt | Le | Gt | Ge => fast_order(
+                f,
+                super::compare::cmp_int_float(*y, *x).map(std::cmp::Ordering::reverse),
+            ),
+            _ => fast_float(f, *x, *y as f64),
+        },
+        (Value::Str(x), Value::Str(y)) => match f {
+            Eq => Some(Value::Bool(x == y)),
+            Ne => Some(Value::Bool(x != y)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A comparison from an ordering (`None`: unordered, only `ne` holds).
+#[inline(always)]
+fn fast_order(f: Func, ord: Option<std::cmp::Ordering>) -> Option<Value> {
+    use std::cmp::Ordering::*;
+    Some(Value::Bool(match (f, ord) {
+        (Func::Ne, o) => o != Some(Equal),
+        (_, None) => false,
+        (Func::Eq, Some(o)) => o == Equal,
+        (Func::Lt, Some(o)) => o == Less,
+        (Func::Le, Some(o)) => o != Greater,
+        (Func::Gt, Some(o)) => o == Greater,
+        (_, Some(o)) => o != Less,
+    }))
+}
+
+/// Float arithmetic that cannot fail.
+#[inline(always)]
+fn fast_float(f: Func, x: f64, y: f64) -> Option<Value> {
+    Some(Value::Float(match f {
+        Func::Add => x + y,
+        Func::Sub => x - y,
+        Func::Mul => x * y,
+        Func::Div if y != 0.0 => x / y,
+        _ => return None,
+    }))
+}

@@ -12,6 +12,9 @@ use super::cast::Target;
 use super::func::{self, fail, Func};
 use super::{datetime, text};
 
+/// Calls with at most this many arguments evaluate them into a stack array.
+const SMALL: usize = 4;
+
 /// A compiled expression node.
 #[derive(Debug)]
 pub(crate) enum Node {
@@ -53,6 +56,21 @@ pub(crate) enum Node {
 }
 
 impl Node {
+    /// Evaluates an argument: columns and constants inline, anything else by recursion.
+    #[inline(always)]
+    fn arg<'a>(
+        &'a self,
+        row: &'a [Value],
+        ids: &[Option<Key>],
+        errors: &mut Vec<String>,
+    ) -> Cow<'a, Value> {
+        match self {
+            Node::Lit(v) => Cow::Borrowed(v),
+            Node::Col(n) if *n < row.len() => Cow::Borrowed(&row[*n]),
+            _ => self.eval(row, ids, errors),
+        }
+    }
+
     /// Evaluates the node, borrowing columns and constants.
     pub(crate) fn eval<'a>(
         &'a self,
@@ -74,13 +92,26 @@ impl Node {
             }),
             Node::Lit(v) => Cow::Borrowed(v),
             Node::Call1(f, arg) => {
-                let a = arg.eval(row, ids, errors);
+                let a = arg.arg(row, ids, errors);
                 Cow::Owned(func::apply(*f, &[a.as_ref()], errors))
             }
             Node::Call2(f, args) => {
-                let a = args[0].eval(row, ids, errors);
-                let b = args[1].eval(row, ids, errors);
+                let a = args[0].arg(row, ids, errors);
+                let b = args[1].arg(row, ids, errors);
+                if let Some(v) = func::fast2(*f, &a, &b) {
+                    return Cow::Owned(v);
+                }
                 Cow::Owned(func::apply(*f, &[a.as_ref(), b.as_ref()], errors))
+            }
+            Node::CallN(f, args) if args.len() <= SMALL => {
+                // Up to SMALL arguments live on the stack: no allocation per row.
+                let mut values: [Cow<'a, Value>; SMALL] =
+                    [const { Cow::Owned(Value::None) }; SMALL];
+                for (slot, arg) in values.iter_mut().zip(args.iter()) {
+                    *slot = arg.arg(row, ids, errors);
+                }
+                let refs: [&Value; SMALL] = [&values[0], &values[1], &values[2], &values[3]];
+                Cow::Owned(func::apply(*f, &refs[..args.len()], errors))
             }
             Node::CallN(f, args) => {
                 let values: Vec<Cow<'a, Value>> =
@@ -89,16 +120,16 @@ impl Node {
                 Cow::Owned(func::apply(*f, &refs, errors))
             }
             Node::DtFormat { f, arg, items, fmt } => {
-                let a = arg.eval(row, ids, errors);
+                let a = arg.arg(row, ids, errors);
                 Cow::Owned(datetime::with_format(*f, a.as_ref(), items, fmt, errors))
             }
             Node::And(args) => Cow::Owned(logic(true, args, row, ids, errors)),
             Node::Or(args) => Cow::Owned(logic(false, args, row, ids, errors)),
             Node::IfElse(parts) => {
-                let cond = parts[0].eval(row, ids, errors);
+                let cond = parts[0].arg(row, ids, errors);
                 match cond.as_ref() {
-                    Value::Bool(true) => parts[1].eval(row, ids, errors),
-                    Value::Bool(false) => parts[2].eval(row, ids, errors),
+                    Value::Bool(true) => parts[1].arg(row, ids, errors),
+                    Value::Bool(false) => parts[2].arg(row, ids, errors),
                     Value::None => Cow::Owned(Value::None),
                     Value::Error => Cow::Owned(Value::Error),
                     other => Cow::Owned(fail(
@@ -113,7 +144,7 @@ impl Node {
             }
             Node::Coalesce(args) => {
                 for arg in args.iter() {
-                    let v = arg.eval(row, ids, errors);
+                    let v = arg.arg(row, ids, errors);
                     if !v.is_none() {
                         return v;
                     }
@@ -131,7 +162,7 @@ impl Node {
                 value.eval(row, ids, errors)
             }
             Node::Cast(target, arg) => {
-                let a = arg.eval(row, ids, errors);
+                let a = arg.arg(row, ids, errors);
                 if target.is_noop_for(a.as_ref()) {
                     return a;
                 }
@@ -152,7 +183,7 @@ fn logic(
 ) -> Value {
     let mut saw_null = false;
     for arg in args {
-        match arg.eval(row, ids, errors).as_ref() {
+        match arg.arg(row, ids, errors).as_ref() {
             Value::Bool(b) => {
                 if *b != is_and {
                     return Value::Bool(*b);

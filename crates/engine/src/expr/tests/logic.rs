@@ -185,3 +185,57 @@ fn null_checks_require_and_unwrap() {
     assert_eq!(ok(call("unwrap", vec![int(5)])), Value::Int(5));
     assert_eq!(err(call("unwrap", vec![null()])), "unwrap: value is null");
 }
+
+#[test]
+fn fast_path_agrees_with_general_path() {
+    use crate::expr::func::{apply, fast2, Func};
+    let values = [
+        Value::Int(0),
+        Value::Int(-3),
+        Value::Int(7),
+        Value::Int(i64::MAX),
+        Value::Int((1 << 53) + 1),
+        Value::Float(0.0),
+        Value::Float(-2.5),
+        Value::Float(7.0),
+        Value::Float(9_007_199_254_740_992.0),
+        Value::Float(f64::NAN),
+        Value::Float(f64::INFINITY),
+        sv("a"),
+        sv("b"),
+    ];
+    let funcs = [
+        Func::Add,
+        Func::Sub,
+        Func::Mul,
+        Func::Div,
+        Func::Eq,
+        Func::Ne,
+        Func::Lt,
+        Func::Le,
+        Func::Gt,
+        Func::Ge,
+    ];
+    let same = |p: &Value, q: &Value| match (p, q) {
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits() || x == y,
+        _ => p == q,
+    };
+    let mut checked = 0;
+    for f in funcs {
+        for a in &values {
+            for b in &values {
+                if let Some(fast) = fast2(f, a, b) {
+                    let mut errors = Vec::new();
+                    let slow = apply(f, &[a, b], &mut errors);
+                    assert!(errors.is_empty());
+                    assert!(
+                        same(&fast, &slow),
+                        "{f:?} {a:?} {b:?}: {fast:?} vs {slow:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+}

@@ -190,3 +190,55 @@ fn predicate_and_truthy() {
     assert_eq!(c.eval_predicate(&[Value::Int(3)], &[], &mut errors), None);
     assert_eq!(errors.len(), 2);
 }
+
+/// Rough speed check: `cargo test --release -p tributary-engine expr::tests::speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn speed() {
+    let exprs = [
+        ("col", col(0)),
+        ("add(col, 1)", call("add", vec![col(0), int(1)])),
+        (
+            "gt(mul(col, 2.5), 100)",
+            call("gt", vec![call("mul", vec![col(0), float(2.5)]), int(100)]),
+        ),
+        (
+            "and(gt(col,1), lt(col,5e6))",
+            call(
+                "and",
+                vec![
+                    call("gt", vec![col(0), int(1)]),
+                    call("lt", vec![col(0), int(5_000_000)]),
+                ],
+            ),
+        ),
+        ("eq(str col, lit)", call("eq", vec![col(1), s("word")])),
+        (
+            "str.slice(col, 1, 3)",
+            call("str.slice", vec![col(1), int(1), int(3)]),
+        ),
+    ];
+    let rows: Vec<[Value; 2]> = (0..1_000)
+        .map(|i| [Value::Int(i), sv(if i % 2 == 0 { "word" } else { "other" })])
+        .collect();
+    let mut errors = Vec::new();
+    let only = std::env::var("SPEED_ONLY").ok();
+    let rounds = if only.is_some() { 50_000 } else { 10_000 };
+    for (name, e) in exprs {
+        if only.as_deref().is_some_and(|o| !name.starts_with(o)) {
+            continue;
+        }
+        let c = compiled(&e);
+        let start = std::time::Instant::now();
+        let mut count = 0usize;
+        for _ in 0..rounds {
+            for row in &rows {
+                if !c.eval(row, &[], &mut errors).is_none() {
+                    count += 1;
+                }
+            }
+        }
+        let per = start.elapsed().as_nanos() as f64 / (rounds * rows.len()) as f64;
+        println!("{name}: {per:.1} ns/row ({count})");
+    }
+}

@@ -4,8 +4,36 @@
 //! Conventions shared by every function:
 //! - an `Error` argument propagates as `Value::Error` without a new message;
 //! - a data problem gives `Value::Error` and pushes exactly one message naming the function and
-//!   the offending values onto the caller's `errors`;
-//! - most functions give `None` when a data argument is `None` (see [`compile`] for exceptions).
+//!   the offending values onto the caller's `errors` (e.g. `div: division by zero (7 / 0)`);
+//! - a `None` data argument gives `None` (arithmetic, comparisons, `str.*`, `num.*`, `dt.*`,
+//!   `not`, `str.concat` with a null anywhere); `eq`/`ne` treat `None` as a value.
+//!
+//! Decisions where the API is silent:
+//! - `ifElse` with a `None` condition gives `None`; `and`/`or` follow SQL three-valued logic
+//!   and stop at the first deciding operand (or the first error).
+//! - `require(value, deps...)` evaluates the deps first and `value` only if none is `None`.
+//! - `lt le gt ge`: ints/floats compare exactly; strings, bools, bytes, datetimes, durations,
+//!   pointers and tuples (lexicographic, `None` first) among themselves; other mixes are error
+//!   values. NaN compares false (and `ne` true), as in IEEE.
+//! - Durations: `datetime - datetime = duration`, `datetime ± duration = datetime`,
+//!   `duration * number = duration`, `duration / duration = float`, `duration / number =
+//!   duration` (rounded to the nanosecond), `floorDiv(duration, duration) = int`,
+//!   `floorDiv(duration, int) = duration`, `mod(duration, duration) = duration`.
+//! - `add(str, str)` concatenates and `mul(str, int)` repeats (as in Pathway).
+//! - `pow(int, negative int)` is a float; `pow(0, negative)` is an error value.
+//! - `num.round` rounds halves away from zero; ints are unchanged unless `digits < 0`.
+//! - `get` on a `None` container or key gives the default (or `None`).
+//! - `str.split(s, sep?, maxsplit?)`, `str.strip(s, chars?)` and `str.replace(s, old, new,
+//!   count?)` take Python-like optional arguments; `str.parseInt`/`str.parseFloat` trim
+//!   whitespace first.
+//! - `dt.timestamp(t, unit?)` is a float in `"s" | "ms" | "us" | "ns"`, default `"ms"`
+//!   (JavaScript's `Date.getTime()`); `dt.weekday` is 0 for Monday; `dt.millisecond`,
+//!   `dt.microsecond`, `dt.nanosecond` give the sub-second part; `dt.round` sends halves up.
+//! - `cast`: `None` stays `None` for every target; `str -> json` makes a JSON string (it does
+//!   not parse); `json -> int|float|str|bool` extracts (JSON `null` gives `None`, a mismatch
+//!   is an error value); `str -> datetime` parses ISO 8601 (no zone = UTC); durations become
+//!   integer nanoseconds in JSON.
+//! - `asString`: see [`as_string`] (`null` for `None`, floats as JavaScript prints them).
 
 use std::borrow::Cow;
 use std::sync::Arc;

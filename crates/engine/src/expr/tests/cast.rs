@@ -195,3 +195,30 @@ fn javascript_float_format() {
         assert_eq!(format_float(x), text, "{x:e}");
     }
 }
+
+#[test]
+fn datetime_text_round_trip() {
+    for k in -20i64..20 {
+        let ns = k * 123_456_789_123_457 + k;
+        let text = ok(call("asString", vec![lit(Value::DateTime(ns))]));
+        assert!(
+            matches!(&text, Value::Str(t) if t.ends_with('Z')),
+            "{text:?}"
+        );
+        assert_eq!(ok(cast_to(DType::DateTime, lit(text))), Value::DateTime(ns));
+    }
+}
+
+#[test]
+fn eval_ref_borrows_columns() {
+    let row = [sv("shared")];
+    let c = compiled(&col(0));
+    let mut errors = Vec::new();
+    let v = c.eval_ref(&row, &[], &mut errors);
+    assert!(matches!(v, std::borrow::Cow::Borrowed(_)));
+    let c = compiled(&call("coalesce", vec![null(), col(0)]));
+    assert!(matches!(
+        c.eval_ref(&row, &[], &mut errors),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}

@@ -372,15 +372,15 @@ describe("sources, sinks and pending outputs", () => {
   it("the global error log is one ErrorLog node", () => {
     takePendingOutputs();
     const log = tb.globalErrorLog();
-    expect(log.columnNames()).toEqual(["operator", "message", "trace"]);
+    expect(log.columnNames()).toEqual(["operator", "message", "row", "trace"]);
     declareOutput(nodeOf(log, "test"), "Null");
     declareOutput(nodeOf(tb.globalErrorLog(), "test"), "Null");
     const plan = buildPlan(takePendingOutputs(), { forceStatic: false });
     expect(plan.nodes).toEqual([
       {
         op: "ErrorLog",
-        columns: ["operator", "message", "trace"],
-        dtypes: ["Str", "Str", "Str"],
+        columns: ["operator", "message", "row", "trace"],
+        dtypes: ["Str", "Str", "Str", "Str"],
         trace: null,
       },
     ]);

@@ -5,16 +5,19 @@
 import { PlanNode } from "./plan.js";
 import { makeTable, type Table } from "./table.js";
 
-/** A row of the error log. */
-export type ErrorLogRow = { operator: string; message: string; trace: string };
+/**
+ * A row of the error log: the operator or source that met the problem, what went wrong, the
+ * row concerned (`file:line` for input, id and cells for operators) and the user's call site.
+ */
+export type ErrorLogRow = { operator: string; message: string; row: string; trace: string };
 
 let node: PlanNode | undefined;
 
 /** The global error log (the same table every call). */
 export function globalErrorLog(): Table<ErrorLogRow> {
   node ??= new PlanNode(
-    ["operator", "message", "trace"],
-    ["Str", "Str", "Str"],
+    ["operator", "message", "row", "trace"],
+    ["Str", "Str", "Str", "Str"],
     [],
     () => "ErrorLog",
     undefined,

@@ -9,7 +9,10 @@ pub struct ErrorEntry {
     pub operator: String,
     /// What went wrong, naming the column/value where known.
     pub message: String,
-    /// Where the data came from or which user call built the operator (`file:line`, …).
+    /// The row concerned: its input position (`file:line`) for sources, its id and cells
+    /// for operators.
+    pub row: String,
+    /// The user's call that built the operator or source (`file:line:col`), when known.
     pub trace: String,
 }
 

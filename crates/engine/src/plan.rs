@@ -49,7 +49,7 @@ pub enum Op {
         /// What to read and how.
         source: SourceSpec,
     },
-    /// The global error log: columns `operator`, `message`, `trace` (all strings).
+    /// The global error log: columns `operator`, `message`, `row`, `trace` (all strings).
     ErrorLog,
     /// One expression per output column; ids unchanged.
     Select {

@@ -27,7 +27,7 @@ pub trait Environment: Send + Sync + 'static {
     /// Receives error-log entries when the plan does not read the error log itself.
     fn unread_errors(&self, entries: Vec<ErrorEntry>) {
         for entry in entries.iter().take(20) {
-            eprintln!("tributary: [{}] {} ({})", entry.operator, entry.message, entry.trace);
+            eprintln!("tributary: [{}] {} (row {}; {})", entry.operator, entry.message, entry.row, entry.trace);
         }
         if entries.len() > 20 {
             eprintln!("tributary: … and {} more data errors", entries.len() - 20);
@@ -91,6 +91,8 @@ struct ActiveSource {
     /// for a key replaces the old one). Readers of such sources read all of their input on one
     /// worker, so every occurrence of a key passes through the same map.
     upsert: Option<HashMap<Key, Row>>,
+    /// The user's call that declared the source.
+    trace: String,
 }
 
 impl ActiveSource {
@@ -162,7 +164,7 @@ fn run_worker(
                 input.advance_to(start_time);
                 max_time = max_time.max(start_time);
                 let upsert = (!source.primary_key.is_empty()).then(HashMap::new);
-                active.push(ActiveSource { reader, input, upsert });
+                active.push(ActiveSource { reader, input, upsert, trace: node.trace.clone().unwrap_or_default() });
             }
             _ => unreachable!("only static and source nodes are inputs"),
         }
@@ -177,7 +179,13 @@ fn run_worker(
             for (key, row, diff) in buffer.drain(..) {
                 source.push(key, row, diff);
             }
-            errors.extend(source_errors.drain(..));
+            let trace = &source.trace;
+            errors.extend(source_errors.drain(..).map(|mut entry| {
+                if entry.trace.is_empty() {
+                    entry.trace.clone_from(trace);
+                }
+                entry
+            }));
             match status {
                 SourceStatus::Finished => drop(source),
                 SourceStatus::Data | SourceStatus::Commit | SourceStatus::Idle => {
@@ -204,6 +212,7 @@ fn run_worker(
                 let row: Row = Row::from(vec![
                     Value::str(&entry.operator),
                     Value::str(&entry.message),
+                    Value::str(&entry.row),
                     Value::str(&entry.trace),
                 ]);
                 input.insert((Key::for_position(seed, n as u64), row));

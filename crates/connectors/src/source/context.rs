@@ -49,7 +49,8 @@ impl Ctx {
         ErrorEntry {
             operator: self.operator.clone(),
             message,
-            trace: format!("{}:{line}", file.shown),
+            row: format!("{}:{line}", file.shown),
+            trace: String::new(),
         }
     }
 

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::error::ErrorEntry;
+use crate::value::{Key, Value};
 
 /// Error-log entries produced on this worker and not yet fed to the error-log table.
 #[derive(Clone, Default)]
@@ -19,6 +20,7 @@ impl ErrorBuffer {
             operator: operator.to_string(),
             trace: trace.unwrap_or_default(),
             scratch: Vec::new(),
+            row: String::new(),
         }
     }
 
@@ -46,9 +48,21 @@ pub struct Reporter {
     trace: String,
     /// Messages of the evaluation in progress; `flush` files them.
     pub scratch: Vec<String>,
+    /// Description of the row being evaluated, for the entries `flush` files.
+    row: String,
 }
 
 impl Reporter {
+    /// Files the messages gathered in `scratch` for the row `key` with cells `cells`.
+    pub fn flush_row(&mut self, key: Option<Key>, cells: &[Value]) {
+        if self.scratch.is_empty() {
+            return;
+        }
+        self.row = describe_row(key, cells);
+        self.flush();
+        self.row.clear();
+    }
+
     /// Files the messages gathered in `scratch`.
     pub fn flush(&mut self) {
         if self.scratch.is_empty() {
@@ -59,6 +73,7 @@ impl Reporter {
             entries.push(ErrorEntry {
                 operator: self.operator.clone(),
                 message,
+                row: self.row.clone(),
                 trace: self.trace.clone(),
             });
         }
@@ -69,4 +84,21 @@ impl Reporter {
         self.scratch.push(message);
         self.flush();
     }
+}
+
+/// A short text form of a row for the error log: its id and cells, cut at 200 characters.
+pub fn describe_row(key: Option<Key>, cells: &[Value]) -> String {
+    let mut text = match key {
+        Some(key) => format!("{key} {cells:?}"),
+        None => format!("{cells:?}"),
+    };
+    if text.len() > 200 {
+        let mut cut = 200;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }

@@ -17,7 +17,7 @@ pub fn compile_all(exprs: &[Expr]) -> Result<Vec<CompiledExpr>, EngineError> {
 /// Evaluates `exprs` over `row` (with ids `ids`) into a new row, filing errors.
 pub fn eval_row(exprs: &[CompiledExpr], row: &[Value], ids: &[Option<Key>], reporter: &mut Reporter) -> Row {
     let values: Vec<Value> = exprs.iter().map(|e| e.eval(row, ids, &mut reporter.scratch)).collect();
-    reporter.flush();
+    reporter.flush_row(ids.first().copied().flatten(), row);
     Arc::from(values)
 }
 
@@ -35,7 +35,7 @@ pub fn filter<'s>(input: Coll<'s>, predicate: &Expr, mut reporter: Reporter) -> 
     let compiled = compile(predicate)?;
     Ok(input.filter(move |(key, row)| {
         let verdict = compiled.eval(row, &[Some(*key)], &mut reporter.scratch);
-        reporter.flush();
+        reporter.flush_row(Some(*key), row);
         match verdict {
             Value::Bool(keep) => keep,
             Value::None => false,

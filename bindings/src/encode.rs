@@ -13,7 +13,10 @@ const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// `{"collected": {"<id>": [[id, cells, time, diff], ...]}}`.
 pub fn collected_to_json(collected: &Collected) -> String {
-    let all = collected.lock().map(|guard| guard.clone()).unwrap_or_default();
+    let all = collected
+        .lock()
+        .map(|guard| guard.clone())
+        .unwrap_or_default();
     let mut out = String::from("{\"collected\":{");
     for (n, (id, changes)) in all.iter().enumerate() {
         if n > 0 {
@@ -60,7 +63,13 @@ pub fn encode_value(out: &mut String, value: &Value) {
             let _ = write!(out, "{f:?}");
         }
         Value::Float(f) => {
-            let name = if f.is_nan() { "NaN" } else if *f > 0.0 { "inf" } else { "-inf" };
+            let name = if f.is_nan() {
+                "NaN"
+            } else if *f > 0.0 {
+                "inf"
+            } else {
+                "-inf"
+            };
             let _ = write!(out, "{{\"$float\":\"{name}\"}}");
         }
         Value::Str(s) => push_json_string(out, s),

@@ -22,9 +22,13 @@ impl Environment for NodeEnvironment {
         peers: usize,
     ) -> Result<Box<dyn SourceReader>, SourceError> {
         match spec.kind.as_str() {
-            "csv" | "jsonlines" | "plaintext" => {
-                tributary_connectors::open_file_source(spec, &node.columns, &node.dtypes, worker, peers)
-            }
+            "csv" | "jsonlines" | "plaintext" => tributary_connectors::open_file_source(
+                spec,
+                &node.columns,
+                &node.dtypes,
+                worker,
+                peers,
+            ),
             other => Err(SourceError {
                 source_name: spec.name.clone(),
                 message: format!("unknown source kind `{other}`"),
@@ -32,9 +36,17 @@ impl Environment for NodeEnvironment {
         }
     }
 
-    fn open_sink(&self, position: usize, output: &Output, node: &Node) -> Result<Box<dyn Sink>, SinkError> {
+    fn open_sink(
+        &self,
+        position: usize,
+        output: &Output,
+        node: &Node,
+    ) -> Result<Box<dyn Sink>, SinkError> {
         match &output.sink {
-            SinkSpec::Collect { id } => Ok(Box::new(CollectSink { id: *id, collected: self.collected.clone() })),
+            SinkSpec::Collect { id } => Ok(Box::new(CollectSink {
+                id: *id,
+                collected: self.collected.clone(),
+            })),
             SinkSpec::File { kind, path } => {
                 tributary_connectors::open_file_sink(kind, path, &node.columns, &node.dtypes)
             }

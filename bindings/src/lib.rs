@@ -31,9 +31,14 @@ pub fn engine_version() -> String {
 /// Runs a plan (JSON) to completion on a background thread; resolves with the collected
 /// outputs as JSON (`{"collected": {"<id>": [[id, cells, time, diff], ...]}}`).
 #[napi(ts_return_type = "Promise<string>")]
-pub fn run_plan<'env>(env: &'env Env, plan_json: String, options: NativeRunOptions) -> Result<Object<'env>> {
-    let plan: Plan = serde_json::from_str(&plan_json)
-        .map_err(|e| Error::from_reason(format!("[TRIBUTARY_PLAN] the plan could not be read: {e}")))?;
+pub fn run_plan<'env>(
+    env: &'env Env,
+    plan_json: String,
+    options: NativeRunOptions,
+) -> Result<Object<'env>> {
+    let plan: Plan = serde_json::from_str(&plan_json).map_err(|e| {
+        Error::from_reason(format!("[TRIBUTARY_PLAN] the plan could not be read: {e}"))
+    })?;
     let (deferred, promise) = env.create_deferred()?;
     let threads = options.threads.max(1) as usize;
     std::thread::Builder::new()
@@ -44,10 +49,17 @@ pub fn run_plan<'env>(env: &'env Env, plan_json: String, options: NativeRunOptio
             let outcome = runtime::run(Arc::new(plan), RunOptions { threads }, environment);
             match outcome {
                 Ok(()) => deferred.resolve(move |_env| Ok(encode::collected_to_json(&collected))),
-                Err(error) => deferred.reject(Error::from_reason(format!("[{}] {error}", error_code(&error)))),
+                Err(error) => deferred.reject(Error::from_reason(format!(
+                    "[{}] {error}",
+                    error_code(&error)
+                ))),
             }
         })
-        .map_err(|e| Error::from_reason(format!("[TRIBUTARY_RUNTIME] could not start the engine thread: {e}")))?;
+        .map_err(|e| {
+            Error::from_reason(format!(
+                "[TRIBUTARY_RUNTIME] could not start the engine thread: {e}"
+            ))
+        })?;
     Ok(promise)
 }
 

@@ -24,7 +24,11 @@ impl Sink for CollectSink {
             message: "the collection lock was poisoned".into(),
         })?;
         let entry = all.entry(self.id).or_default();
-        entry.extend(changes.iter().map(|(key, row, diff)| (*key, row.clone(), time, *diff)));
+        entry.extend(
+            changes
+                .iter()
+                .map(|(key, row, diff)| (*key, row.clone(), time, *diff)),
+        );
         Ok(())
     }
 

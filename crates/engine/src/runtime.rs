@@ -23,11 +23,19 @@ pub trait Environment: Send + Sync + 'static {
         peers: usize,
     ) -> Result<Box<dyn SourceReader>, SourceError>;
     /// Opens the sink of output number `position` (called on worker 0).
-    fn open_sink(&self, position: usize, output: &Output, node: &Node) -> Result<Box<dyn Sink>, SinkError>;
+    fn open_sink(
+        &self,
+        position: usize,
+        output: &Output,
+        node: &Node,
+    ) -> Result<Box<dyn Sink>, SinkError>;
     /// Receives error-log entries when the plan does not read the error log itself.
     fn unread_errors(&self, entries: Vec<ErrorEntry>) {
         for entry in entries.iter().take(20) {
-            eprintln!("tributary: [{}] {} (row {}; {})", entry.operator, entry.message, entry.row, entry.trace);
+            eprintln!(
+                "tributary: [{}] {} (row {}; {})",
+                entry.operator, entry.message, entry.row, entry.trace
+            );
         }
         if entries.len() > 20 {
             eprintln!("tributary: … and {} more data errors", entries.len() - 20);
@@ -46,10 +54,17 @@ pub struct RunOptions {
 const POLL_BATCH: usize = 64 * 1024;
 
 /// Runs `plan` to completion. Blocks the calling thread (never call it on the JS thread).
-pub fn run(plan: Arc<Plan>, options: RunOptions, env: Arc<dyn Environment>) -> Result<(), EngineError> {
+pub fn run(
+    plan: Arc<Plan>,
+    options: RunOptions,
+    env: Arc<dyn Environment>,
+) -> Result<(), EngineError> {
     validate(&plan)?;
     let threads = options.threads.max(1);
-    let start_time = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Time).unwrap_or(1);
+    let start_time = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as Time)
+        .unwrap_or(1);
     let abort = Arc::new(AtomicBool::new(false));
     let guards = timely::execute(timely::Config::process(threads), move |worker| {
         let result = run_worker(worker, &plan, &env, start_time, &abort);
@@ -77,7 +92,11 @@ pub fn run(plan: Arc<Plan>, options: RunOptions, env: Arc<dyn Environment>) -> R
 fn validate(plan: &Plan) -> Result<(), EngineError> {
     for (index, node) in plan.nodes.iter().enumerate() {
         if node.columns.len() != node.dtypes.len() {
-            return Err(EngineError::Plan(format!("node {index}: {} columns but {} types", node.columns.len(), node.dtypes.len())));
+            return Err(EngineError::Plan(format!(
+                "node {index}: {} columns but {} types",
+                node.columns.len(),
+                node.dtypes.len()
+            )));
         }
     }
     Ok(())
@@ -124,13 +143,16 @@ fn run_worker(
     let errors = ErrorBuffer::default();
     let opener: Option<SinkOpener> = if index == 0 {
         let env = env.clone();
-        Some(Box::new(move |position, output: &Output, node: &Node| env.open_sink(position, output, node)))
+        Some(Box::new(move |position, output: &Output, node: &Node| {
+            env.open_sink(position, output, node)
+        }))
     } else {
         None
     };
     let mut outputs = OutputContext::new(opener);
     let fatal = outputs.fatal.clone();
-    let built = worker.dataflow::<Time, _, _>(|scope| dataflow::build(scope, plan, &errors, &mut outputs))?;
+    let built = worker
+        .dataflow::<Time, _, _>(|scope| dataflow::build(scope, plan, &errors, &mut outputs))?;
 
     let mut max_time: Time = 0;
     let mut active = Vec::new();
@@ -147,7 +169,11 @@ fn run_worker(
                         StaticId::Values(values) => Key::for_values(values),
                     };
                     max_time = max_time.max(row.time);
-                    input.update_at((key, Row::from(row.values.clone())), row.time, row.diff as Diff);
+                    input.update_at(
+                        (key, Row::from(row.values.clone())),
+                        row.time,
+                        row.diff as Diff,
+                    );
                 }
                 drop(input);
             }
@@ -164,7 +190,12 @@ fn run_worker(
                 input.advance_to(start_time);
                 max_time = max_time.max(start_time);
                 let upsert = (!source.primary_key.is_empty()).then(HashMap::new);
-                active.push(ActiveSource { reader, input, upsert, trace: node.trace.clone().unwrap_or_default() });
+                active.push(ActiveSource {
+                    reader,
+                    input,
+                    upsert,
+                    trace: node.trace.clone().unwrap_or_default(),
+                });
             }
             _ => unreachable!("only static and source nodes are inputs"),
         }
@@ -175,7 +206,9 @@ fn run_worker(
     while !active.is_empty() {
         let mut still_active = Vec::with_capacity(active.len());
         for mut source in active {
-            let status = source.reader.poll(&mut buffer, &mut source_errors, POLL_BATCH)?;
+            let status = source
+                .reader
+                .poll(&mut buffer, &mut source_errors, POLL_BATCH)?;
             for (key, row, diff) in buffer.drain(..) {
                 source.push(key, row, diff);
             }
@@ -236,7 +269,10 @@ fn run_worker(
     Ok(())
 }
 
-fn check(fatal: &std::cell::RefCell<Option<EngineError>>, abort: &AtomicBool) -> Result<(), EngineError> {
+fn check(
+    fatal: &std::cell::RefCell<Option<EngineError>>,
+    abort: &AtomicBool,
+) -> Result<(), EngineError> {
     if let Some(error) = fatal.borrow_mut().take() {
         return Err(error);
     }

@@ -326,7 +326,11 @@ mod tests {
 
     #[test]
     fn float_order_is_total() {
-        let mut values = vec![Value::Float(2.0), Value::Float(f64::NAN), Value::Float(-1.0)];
+        let mut values = [
+            Value::Float(2.0),
+            Value::Float(f64::NAN),
+            Value::Float(-1.0),
+        ];
         values.sort();
         assert_eq!(values[0], Value::Float(-1.0));
     }

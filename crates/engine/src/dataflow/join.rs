@@ -35,7 +35,9 @@ pub fn join<'s>(
     reporter: Reporter,
 ) -> Result<Coll<'s>, EngineError> {
     if left_keys.len() != right_keys.len() {
-        return Err(EngineError::Plan("join: left and right key counts differ".into()));
+        return Err(EngineError::Plan(
+            "join: left and right key counts differ".into(),
+        ));
     }
     let output = Arc::new(compile_all(output)?);
     let left = keyed(inputs.left, compile_all(left_keys)?, reporter.clone());
@@ -44,16 +46,31 @@ pub fn join<'s>(
     let (left_width, right_width) = (inputs.left_width, inputs.right_width);
     let mut matched_reporter = reporter.clone();
     let matched_output = output.clone();
-    let mut result = left.clone().join_map(right.clone(), move |_jk, (lk, lrow), (rk, rrow)| {
-        let cells: Vec<Value> = lrow.iter().chain(rrow.iter()).cloned().collect();
-        emit(&matched_output, &cells, Some(*lk), Some(*rk), id, &mut matched_reporter)
-    });
+    let mut result = left
+        .clone()
+        .join_map(right.clone(), move |_jk, (lk, lrow), (rk, rrow)| {
+            let cells: Vec<Value> = lrow.iter().chain(rrow.iter()).cloned().collect();
+            emit(
+                &matched_output,
+                &cells,
+                Some(*lk),
+                Some(*rk),
+                id,
+                &mut matched_reporter,
+            )
+        });
     if matches!(kind, JoinKind::Left | JoinKind::Outer) {
-        let unmatched = left.clone().antijoin(right.clone().map(|(jk, _)| jk).distinct());
+        let unmatched = left
+            .clone()
+            .antijoin(right.clone().map(|(jk, _)| jk).distinct());
         let out = output.clone();
         let mut rep = reporter.clone();
         result = result.concat(unmatched.map(move |(_jk, (lk, lrow))| {
-            let cells: Vec<Value> = lrow.iter().cloned().chain(std::iter::repeat_n(Value::None, right_width)).collect();
+            let cells: Vec<Value> = lrow
+                .iter()
+                .cloned()
+                .chain(std::iter::repeat_n(Value::None, right_width))
+                .collect();
             emit(&out, &cells, Some(lk), None, id, &mut rep)
         }));
     }
@@ -62,7 +79,9 @@ pub fn join<'s>(
         let out = output.clone();
         let mut rep = reporter;
         result = result.concat(unmatched.map(move |(_jk, (rk, rrow))| {
-            let cells: Vec<Value> = std::iter::repeat_n(Value::None, left_width).chain(rrow.iter().cloned()).collect();
+            let cells: Vec<Value> = std::iter::repeat_n(Value::None, left_width)
+                .chain(rrow.iter().cloned())
+                .collect();
             emit(&out, &cells, None, Some(rk), id, &mut rep)
         }));
     }
@@ -74,11 +93,18 @@ fn keyed<'s>(
     side: Coll<'s>,
     keys: Vec<CompiledExpr>,
     mut reporter: Reporter,
-) -> differential_dataflow::VecCollection<'s, crate::value::Time, (Row, (Key, Row)), crate::value::Diff> {
+) -> differential_dataflow::VecCollection<
+    's,
+    crate::value::Time,
+    (Row, (Key, Row)),
+    crate::value::Diff,
+> {
     side.flat_map(move |(key, row)| {
         let jk = eval_row(&keys, &row, &[Some(key)], &mut reporter);
         if jk.iter().any(Value::is_error) {
-            reporter.report(format!("join: the join key of row {key} is an error; the row is dropped"));
+            reporter.report(format!(
+                "join: the join key of row {key} is an error; the row is dropped"
+            ));
             return None;
         }
         Some((jk, (key, row)))

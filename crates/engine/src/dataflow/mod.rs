@@ -11,9 +11,9 @@ mod reducers;
 mod stamp;
 
 use differential_dataflow::input::{Input as _, InputSession};
-use timely::dataflow::operators::Probe;
 use differential_dataflow::VecCollection;
 use timely::dataflow::operators::probe::Handle as ProbeHandle;
+use timely::dataflow::operators::Probe;
 use timely::dataflow::Scope;
 
 pub use errors::ErrorBuffer;
@@ -83,15 +83,26 @@ pub fn build<'s>(
             .get(output.node)
             .ok_or_else(|| EngineError::Plan(format!("output reads unknown node {}", output.node)))?
             .clone();
-        outputs.attach(position, output, &plan.nodes[output.node], coll, &output_probe)?;
+        outputs.attach(
+            position,
+            output,
+            &plan.nodes[output.node],
+            coll,
+            &output_probe,
+        )?;
     }
-    Ok(Built { inputs, error_input, data_probe, output_probe })
+    Ok(Built {
+        inputs,
+        error_input,
+        data_probe,
+        output_probe,
+    })
 }
 
 fn input_of<'a, 's>(colls: &'a [Coll<'s>], index: usize) -> Result<&'a Coll<'s>, EngineError> {
-    colls
-        .get(index)
-        .ok_or_else(|| EngineError::Plan(format!("node reads node {index}, which is not before it")))
+    colls.get(index).ok_or_else(|| {
+        EngineError::Plan(format!("node reads node {index}, which is not before it"))
+    })
 }
 
 fn build_operator<'s>(
@@ -102,22 +113,37 @@ fn build_operator<'s>(
 ) -> Result<Coll<'s>, EngineError> {
     let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
     Ok(match &node.op {
-        Op::Select { input, exprs } => ops::select(input_of(colls, *input)?.clone(), exprs, reporter)?,
+        Op::Select { input, exprs } => {
+            ops::select(input_of(colls, *input)?.clone(), exprs, reporter)?
+        }
         Op::Filter { input, predicate } => {
             ops::filter(input_of(colls, *input)?.clone(), predicate, reporter)?
         }
-        Op::Reindex { input, keys } => ops::reindex(input_of(colls, *input)?.clone(), keys, reporter)?,
-        Op::GroupBy { input, keys, reducers, output } => {
-            reduce::group_by(
-                input_of(colls, *input)?.clone(),
-                plan.nodes[*input].columns.len(),
-                keys,
-                reducers,
-                output,
-                reporter,
-            )?
+        Op::Reindex { input, keys } => {
+            ops::reindex(input_of(colls, *input)?.clone(), keys, reporter)?
         }
-        Op::Join { left, right, kind, left_keys, right_keys, output, id } => join::join(
+        Op::GroupBy {
+            input,
+            keys,
+            reducers,
+            output,
+        } => reduce::group_by(
+            input_of(colls, *input)?.clone(),
+            plan.nodes[*input].columns.len(),
+            keys,
+            reducers,
+            output,
+            reporter,
+        )?,
+        Op::Join {
+            left,
+            right,
+            kind,
+            left_keys,
+            right_keys,
+            output,
+            id,
+        } => join::join(
             join::JoinInputs {
                 left: input_of(colls, *left)?.clone(),
                 right: input_of(colls, *right)?.clone(),
@@ -133,12 +159,17 @@ fn build_operator<'s>(
         )?,
         Op::Concat { inputs } => ops::concat(collect_inputs(colls, inputs)?, false),
         Op::ConcatReindex { inputs } => ops::concat(collect_inputs(colls, inputs)?, true),
-        Op::Static { .. } | Op::Source { .. } | Op::ErrorLog => unreachable!("inputs are built by `build`"),
+        Op::Static { .. } | Op::Source { .. } | Op::ErrorLog => {
+            unreachable!("inputs are built by `build`")
+        }
     })
 }
 
 fn collect_inputs<'s>(colls: &[Coll<'s>], inputs: &[usize]) -> Result<Vec<Coll<'s>>, EngineError> {
-    inputs.iter().map(|i| input_of(colls, *i).cloned()).collect()
+    inputs
+        .iter()
+        .map(|i| input_of(colls, *i).cloned())
+        .collect()
 }
 
 /// The operator's name as the error log shows it.
@@ -169,11 +200,12 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
             | Op::Reindex { input, .. }
             | Op::GroupBy { input, .. } => depends.get(*input).copied().unwrap_or(false),
             Op::Join { left, right, .. } => {
-                depends.get(*left).copied().unwrap_or(false) || depends.get(*right).copied().unwrap_or(false)
+                depends.get(*left).copied().unwrap_or(false)
+                    || depends.get(*right).copied().unwrap_or(false)
             }
-            Op::Concat { inputs } | Op::ConcatReindex { inputs } => {
-                inputs.iter().any(|i| depends.get(*i).copied().unwrap_or(false))
-            }
+            Op::Concat { inputs } | Op::ConcatReindex { inputs } => inputs
+                .iter()
+                .any(|i| depends.get(*i).copied().unwrap_or(false)),
         };
     }
     depends

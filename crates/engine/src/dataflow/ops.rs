@@ -15,14 +15,26 @@ pub fn compile_all(exprs: &[Expr]) -> Result<Vec<CompiledExpr>, EngineError> {
 }
 
 /// Evaluates `exprs` over `row` (with ids `ids`) into a new row, filing errors.
-pub fn eval_row(exprs: &[CompiledExpr], row: &[Value], ids: &[Option<Key>], reporter: &mut Reporter) -> Row {
-    let values: Vec<Value> = exprs.iter().map(|e| e.eval(row, ids, &mut reporter.scratch)).collect();
+pub fn eval_row(
+    exprs: &[CompiledExpr],
+    row: &[Value],
+    ids: &[Option<Key>],
+    reporter: &mut Reporter,
+) -> Row {
+    let values: Vec<Value> = exprs
+        .iter()
+        .map(|e| e.eval(row, ids, &mut reporter.scratch))
+        .collect();
     reporter.flush_row(ids.first().copied().flatten(), row);
     Arc::from(values)
 }
 
 /// `select` / `withColumns` / `without` / `rename`: new cells, same ids.
-pub fn select<'s>(input: Coll<'s>, exprs: &[Expr], mut reporter: Reporter) -> Result<Coll<'s>, EngineError> {
+pub fn select<'s>(
+    input: Coll<'s>,
+    exprs: &[Expr],
+    mut reporter: Reporter,
+) -> Result<Coll<'s>, EngineError> {
     let compiled = compile_all(exprs)?;
     Ok(input.map(move |(key, row)| {
         let out = eval_row(&compiled, &row, &[Some(key)], &mut reporter);
@@ -31,7 +43,11 @@ pub fn select<'s>(input: Coll<'s>, exprs: &[Expr], mut reporter: Reporter) -> Re
 }
 
 /// Keeps rows whose predicate is `true`; an error predicate drops the row and logs it.
-pub fn filter<'s>(input: Coll<'s>, predicate: &Expr, mut reporter: Reporter) -> Result<Coll<'s>, EngineError> {
+pub fn filter<'s>(
+    input: Coll<'s>,
+    predicate: &Expr,
+    mut reporter: Reporter,
+) -> Result<Coll<'s>, EngineError> {
     let compiled = compile(predicate)?;
     Ok(input.filter(move |(key, row)| {
         let verdict = compiled.eval(row, &[Some(*key)], &mut reporter.scratch);
@@ -40,11 +56,15 @@ pub fn filter<'s>(input: Coll<'s>, predicate: &Expr, mut reporter: Reporter) -> 
             Value::Bool(keep) => keep,
             Value::None => false,
             Value::Error => {
-                reporter.report(format!("filter: condition is an error for row {key}; the row is dropped"));
+                reporter.report(format!(
+                    "filter: condition is an error for row {key}; the row is dropped"
+                ));
                 false
             }
             other => {
-                reporter.report(format!("filter: condition is not a bool ({other:?}); the row is dropped"));
+                reporter.report(format!(
+                    "filter: condition is not a bool ({other:?}); the row is dropped"
+                ));
                 false
             }
         }
@@ -52,12 +72,18 @@ pub fn filter<'s>(input: Coll<'s>, predicate: &Expr, mut reporter: Reporter) -> 
 }
 
 /// `withIdFrom`: the new id is the hash of the key expressions' values.
-pub fn reindex<'s>(input: Coll<'s>, keys: &[Expr], mut reporter: Reporter) -> Result<Coll<'s>, EngineError> {
+pub fn reindex<'s>(
+    input: Coll<'s>,
+    keys: &[Expr],
+    mut reporter: Reporter,
+) -> Result<Coll<'s>, EngineError> {
     let compiled = compile_all(keys)?;
     Ok(input.flat_map(move |(key, row)| {
         let values = eval_row(&compiled, &row, &[Some(key)], &mut reporter);
         if values.iter().any(Value::is_error) {
-            reporter.report(format!("with_id_from: the id of row {key} is an error; the row is dropped"));
+            reporter.report(format!(
+                "with_id_from: the id of row {key} is an error; the row is dropped"
+            ));
             return None;
         }
         Some((Key::for_values(&values), row))

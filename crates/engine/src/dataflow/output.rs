@@ -30,7 +30,10 @@ pub struct OutputContext {
 impl OutputContext {
     /// `opener` is `Some` on the worker that writes outputs (worker 0).
     pub fn new(opener: Option<SinkOpener>) -> OutputContext {
-        OutputContext { opener, fatal: Rc::new(RefCell::new(None)) }
+        OutputContext {
+            opener,
+            fatal: Rc::new(RefCell::new(None)),
+        }
     }
 
     /// Routes `coll`'s changes to the sink of `output`.
@@ -96,7 +99,10 @@ pub fn consolidate_changes(changes: &mut Vec<(Key, Row, Diff)>) {
     changes.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let mut write = 0;
     for read in 0..changes.len() {
-        if write > 0 && changes[write - 1].0 == changes[read].0 && changes[write - 1].1 == changes[read].1 {
+        if write > 0
+            && changes[write - 1].0 == changes[read].0
+            && changes[write - 1].1 == changes[read].1
+        {
             changes[write - 1].2 += changes[read].2;
         } else {
             changes.swap(write, read);
@@ -105,5 +111,5 @@ pub fn consolidate_changes(changes: &mut Vec<(Key, Row, Diff)>) {
     }
     changes.truncate(write);
     changes.retain(|c| c.2 != 0);
-    changes.sort_by(|a, b| (a.2 > 0, a.0).cmp(&(b.2 > 0, b.0)));
+    changes.sort_by_key(|change| (change.2 > 0, change.0));
 }

@@ -59,39 +59,43 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Turns input rows into reduce entries with `make` (which may drop a row by returning
 /// `None`) and merges equal entries per activation before they leave the worker.
-pub fn preaggregate<'s, F>(
-    rows: StampedRows<'s>,
-    mut make: F,
-) -> Stream<'s, Time, Vec<Entry>>
+pub fn preaggregate<'s, F>(rows: StampedRows<'s>, mut make: F) -> Stream<'s, Time, Vec<Entry>>
 where
     F: FnMut(Key, &Row, Time) -> Option<(Key, GroupEntry)> + 'static,
 {
-    rows.unary::<CapacityContainerBuilder<Vec<Entry>>, _, _, _>(Pipeline, "PreAggregate", move |_, _| {
-        let mut pending: Vec<(Capability<Time>, FastMap<Slot, Diff>)> = Vec::new();
-        move |input, output| {
-            input.for_each(|capability, data| {
-                let position = match pending.iter().position(|(c, _)| c.time() == capability.time()) {
-                    Some(position) => position,
-                    None => {
-                        pending.push((capability.retain(0), FastMap::default()));
-                        pending.len() - 1
+    rows.unary::<CapacityContainerBuilder<Vec<Entry>>, _, _, _>(
+        Pipeline,
+        "PreAggregate",
+        move |_, _| {
+            let mut pending: Vec<(Capability<Time>, FastMap<Slot, Diff>)> = Vec::new();
+            move |input, output| {
+                input.for_each(|capability, data| {
+                    let position = match pending
+                        .iter()
+                        .position(|(c, _)| c.time() == capability.time())
+                    {
+                        Some(position) => position,
+                        None => {
+                            pending.push((capability.retain(0), FastMap::default()));
+                            pending.len() - 1
+                        }
+                    };
+                    let slots = &mut pending[position].1;
+                    for ((key, row, stamp), time, diff) in data.drain(..) {
+                        if let Some((group, entry)) = make(key, &row, stamp) {
+                            *slots.entry(Slot { group, entry, time }).or_insert(0) += diff;
+                        }
                     }
-                };
-                let slots = &mut pending[position].1;
-                for ((key, row, stamp), time, diff) in data.drain(..) {
-                    if let Some((group, entry)) = make(key, &row, stamp) {
-                        *slots.entry(Slot { group, entry, time }).or_insert(0) += diff;
-                    }
-                }
-            });
-            for (capability, slots) in pending.drain(..) {
-                let mut session = output.session(&capability);
-                for (slot, diff) in slots {
-                    if diff != 0 {
-                        session.give(((slot.group, slot.entry), slot.time, diff));
+                });
+                for (capability, slots) in pending.drain(..) {
+                    let mut session = output.session(&capability);
+                    for (slot, diff) in slots {
+                        if diff != 0 {
+                            session.give(((slot.group, slot.entry), slot.time, diff));
+                        }
                     }
                 }
             }
-        }
-    })
+        },
+    )
 }

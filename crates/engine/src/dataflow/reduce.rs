@@ -9,8 +9,8 @@ use super::ops::{compile_all, eval_row};
 use timely::dataflow::operators::vec::Map;
 
 use super::preaggregate::preaggregate;
-use super::stamp::stamp_insertion_times;
 use super::reducers::{GroupEntry, Reducer};
+use super::stamp::stamp_insertion_times;
 use super::Coll;
 use crate::error::EngineError;
 use crate::plan::{Expr, ReducerSpec};
@@ -39,13 +39,18 @@ pub fn group_by<'s>(
 
     // Fast paths: grouping by exactly the input's columns reuses the row; no reducer
     // arguments share one empty row.
-    let identity_keys = keys.iter().enumerate().all(|(i, k)| matches!(k, Expr::Col(c) if *c == i));
+    let identity_keys = keys
+        .iter()
+        .enumerate()
+        .all(|(i, k)| matches!(k, Expr::Col(c) if *c == i));
     let empty: Row = Arc::from(Vec::<Value>::new());
     let mut entry_reporter = reporter.clone();
     let stamped = if needs_time {
         stamp_insertion_times(input.inner)
     } else {
-        input.inner.map(|((key, row), time, diff)| ((key, row, 0), time, diff))
+        input
+            .inner
+            .map(|((key, row), time, diff)| ((key, row, 0), time, diff))
     };
     let entries = preaggregate(stamped, move |key, row, stamp| {
         let group = if identity_keys && row.len() == input_width && input_width == key_exprs.len() {
@@ -54,7 +59,9 @@ pub fn group_by<'s>(
             eval_row(&key_exprs, row, &[Some(key)], &mut entry_reporter)
         };
         if group.iter().any(Value::is_error) {
-            entry_reporter.report(format!("reduce: the grouping value of row {key} is an error; the row is dropped"));
+            entry_reporter.report(format!(
+                "reduce: the grouping value of row {key} is an error; the row is dropped"
+            ));
             return None;
         }
         let args = if arg_exprs.is_empty() {
@@ -69,15 +76,17 @@ pub fn group_by<'s>(
 
     let mut reduce_reporter = reporter.clone();
     let mut output_reporter = reporter.clone();
-    let reduced = entries.reduce(move |_group, input: &[(&GroupEntry, isize)], out: &mut Vec<(Row, isize)>| {
-        let group_values = &input[0].0 .0;
-        let mut cells: Vec<Value> = group_values.iter().cloned().collect();
-        for reducer in &reducers {
-            cells.push(reducer.compute(input, &mut reduce_reporter.scratch));
-        }
-        reduce_reporter.flush();
-        out.push((Arc::from(cells), 1));
-    });
+    let reduced = entries.reduce(
+        move |_group, input: &[(&GroupEntry, isize)], out: &mut Vec<(Row, isize)>| {
+            let group_values = &input[0].0 .0;
+            let mut cells: Vec<Value> = group_values.iter().cloned().collect();
+            for reducer in &reducers {
+                cells.push(reducer.compute(input, &mut reduce_reporter.scratch));
+            }
+            reduce_reporter.flush();
+            out.push((Arc::from(cells), 1));
+        },
+    );
 
     Ok(reduced.map(move |(group, cells)| {
         let row = eval_row(&output_exprs, &cells, &[Some(group)], &mut output_reporter);

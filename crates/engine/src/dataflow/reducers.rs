@@ -60,14 +60,24 @@ impl Reducer {
         };
         let wanted = if kind == Kind::Count { 0 } else { 1 };
         if spec.args.len() < wanted {
-            return Err(EngineError::Plan(format!("reducer `{}` needs an argument", spec.kind)));
+            return Err(EngineError::Plan(format!(
+                "reducer `{}` needs an argument",
+                spec.kind
+            )));
         }
-        Ok(Reducer { kind, arg, skip_nones: spec.skip_nones })
+        Ok(Reducer {
+            kind,
+            arg,
+            skip_nones: spec.skip_nones,
+        })
     }
 
     /// Does the reducer need row ids?
     pub fn needs_id(&self) -> bool {
-        matches!(self.kind, Kind::ArgMin | Kind::ArgMax | Kind::Tuple | Kind::Earliest | Kind::Latest)
+        matches!(
+            self.kind,
+            Kind::ArgMin | Kind::ArgMax | Kind::Tuple | Kind::Earliest | Kind::Latest
+        )
     }
 
     /// Does the reducer need insertion times?
@@ -77,7 +87,10 @@ impl Reducer {
 
     /// Computes the reducer over a group's entries (sorted, with positive multiplicities).
     pub fn compute(&self, group: &[(&GroupEntry, Diff)], errors: &mut Vec<String>) -> Value {
-        let values = group.iter().filter(|(_, diff)| *diff > 0).map(|(entry, diff)| (entry, *diff));
+        let values = group
+            .iter()
+            .filter(|(_, diff)| *diff > 0)
+            .map(|(entry, diff)| (entry, *diff));
         match self.kind {
             Kind::Count => Value::Int(values.map(|(_, d)| d as i64).sum()),
             Kind::CountDistinct => {
@@ -98,19 +111,30 @@ impl Reducer {
             }
             Kind::Min | Kind::Max => {
                 let present = values.map(|(e, _)| &e.1[self.arg]).filter(|v| !v.is_none());
-                let chosen = if self.kind == Kind::Min { present.min() } else { present.max() };
+                let chosen = if self.kind == Kind::Min {
+                    present.min()
+                } else {
+                    present.max()
+                };
                 chosen.cloned().unwrap_or(Value::None)
             }
             Kind::ArgMin | Kind::ArgMax => {
-                let present = values.map(|(e, _)| (&e.1[self.arg], e.2)).filter(|(v, _)| !v.is_none());
+                let present = values
+                    .map(|(e, _)| (&e.1[self.arg], e.2))
+                    .filter(|(v, _)| !v.is_none());
                 let chosen = if self.kind == Kind::ArgMin {
                     present.min()
                 } else {
                     present.max_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)))
                 };
-                chosen.map(|(_, id)| Value::Pointer(id)).unwrap_or(Value::None)
+                chosen
+                    .map(|(_, id)| Value::Pointer(id))
+                    .unwrap_or(Value::None)
             }
-            Kind::Any => values.map(|(e, _)| e.1[self.arg].clone()).next().unwrap_or(Value::None),
+            Kind::Any => values
+                .map(|(e, _)| e.1[self.arg].clone())
+                .next()
+                .unwrap_or(Value::None),
             Kind::Unique => {
                 let mut distinct: Vec<&Value> = values.map(|(e, _)| &e.1[self.arg]).collect();
                 distinct.dedup();
@@ -120,7 +144,10 @@ impl Reducer {
                     [] => Value::None,
                     [one] => (*one).clone(),
                     _ => {
-                        errors.push(format!("unique: the group has {} distinct values", distinct.len()));
+                        errors.push(format!(
+                            "unique: the group has {} distinct values",
+                            distinct.len()
+                        ));
                         Value::Error
                     }
                 }
@@ -145,14 +172,22 @@ impl Reducer {
             }
             Kind::Earliest | Kind::Latest => {
                 let timed = values.map(|(e, _)| (e.3, e.2, &e.1[self.arg]));
-                let chosen = if self.kind == Kind::Earliest { timed.min() } else { timed.max() };
+                let chosen = if self.kind == Kind::Earliest {
+                    timed.min()
+                } else {
+                    timed.max()
+                };
                 chosen.map(|(_, _, v)| v.clone()).unwrap_or(Value::None)
             }
         }
     }
 
     /// Sums numbers with multiplicities; returns the total and the count of summed values.
-    fn sum<'a>(&self, values: impl Iterator<Item = (&'a Value, Diff)>, errors: &mut Vec<String>) -> (Value, i64) {
+    fn sum<'a>(
+        &self,
+        values: impl Iterator<Item = (&'a Value, Diff)>,
+        errors: &mut Vec<String>,
+    ) -> (Value, i64) {
         let mut int_total: i64 = 0;
         let mut float_total: f64 = 0.0;
         let mut is_float = false;
@@ -160,7 +195,10 @@ impl Reducer {
         for (value, diff) in values {
             match value {
                 Value::None => continue,
-                Value::Int(i) => match i.checked_mul(diff as i64).and_then(|x| int_total.checked_add(x)) {
+                Value::Int(i) => match i
+                    .checked_mul(diff as i64)
+                    .and_then(|x| int_total.checked_add(x))
+                {
                     Some(total) => int_total = total,
                     None => {
                         errors.push("sum: integer overflow".to_string());

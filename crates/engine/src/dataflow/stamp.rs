@@ -12,21 +12,29 @@ use timely::dataflow::Stream;
 
 use crate::value::{Diff, Key, Row, Time};
 
+/// Row updates as they flow in a collection's stream.
+type RowStream<'s> = Stream<'s, Time, Vec<((Key, Row), Time, Diff)>>;
+
+/// Updates waiting for their time to complete, with the capability to emit at that time.
+type Pending = BTreeMap<Time, (Capability<Time>, Vec<(Key, Row, Diff)>)>;
+
 /// A row with its insertion time.
 pub type Stamped = ((Key, Row, Time), Time, Diff);
 
 /// Stamps every update with the insertion time of the row it inserts or retracts.
-pub fn stamp_insertion_times<'s>(rows: Stream<'s, Time, Vec<((Key, Row), Time, Diff)>>) -> Stream<'s, Time, Vec<Stamped>> {
+pub fn stamp_insertion_times<'s>(rows: RowStream<'s>) -> Stream<'s, Time, Vec<Stamped>> {
     rows.unary_frontier::<CapacityContainerBuilder<Vec<Stamped>>, _, _, _>(
         Exchange::new(|update: &((Key, Row), Time, Diff)| update.0 .0.route()),
         "StampInsertionTime",
         |_, _| {
-            let mut stash: BTreeMap<Time, (Capability<Time>, Vec<(Key, Row, Diff)>)> = BTreeMap::new();
+            let mut stash: Pending = BTreeMap::new();
             let mut live: HashMap<(Key, Row), Vec<Time>> = HashMap::new();
             move |(input, frontier), output| {
                 input.for_each(|capability, data| {
                     for ((key, row), time, diff) in data.drain(..) {
-                        let slot = stash.entry(time).or_insert_with(|| (capability.delayed(&time, 0), Vec::new()));
+                        let slot = stash
+                            .entry(time)
+                            .or_insert_with(|| (capability.delayed(&time, 0), Vec::new()));
                         slot.1.push((key, row, diff));
                     }
                 });

@@ -49,7 +49,19 @@ impl JsonRowParser {
         scratch.seen.clear();
         scratch.seen.resize(n, false);
         scratch.errors.clear();
-        let mut de = serde_json::Deserializer::from_slice(line);
+        // One UTF-8 check of the whole line (fast for ASCII) lets serde_json skip its
+        // per-string checks; invalid UTF-8 goes the checked way for a precise error.
+        match std::str::from_utf8(line) {
+            Ok(text) => self.run(&mut serde_json::Deserializer::from_str(text), scratch),
+            Err(_) => self.run(&mut serde_json::Deserializer::from_slice(line), scratch),
+        }
+    }
+
+    fn run<'de, R: serde_json::de::Read<'de>>(
+        &self,
+        de: &mut serde_json::Deserializer<R>,
+        scratch: &mut RowScratch,
+    ) -> Result<(), serde_json::Error> {
         de.deserialize_map(RowVisitor {
             parser: self,
             scratch,
@@ -242,6 +254,7 @@ mod tests {
         assert!(parser().parse(br#"[1, 2]"#, &mut s).is_err());
         assert!(parser().parse(br#"{"a": 1} x"#, &mut s).is_err());
         assert!(parser().parse(b"  {\"a\": 1}  \r", &mut s).is_ok());
+        assert!(parser().parse(b"{\"b\": \"\xff\"}", &mut s).is_err());
     }
 
     #[test]

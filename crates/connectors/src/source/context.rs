@@ -20,7 +20,7 @@ pub(crate) struct Ctx {
     pub primary_key: Vec<usize>,
 }
 
-/// One input file: its path, the name used in traces, and the seed of its position ids.
+/// One input file: its path, the name used in error entries, and the seed of its position ids.
 #[derive(Clone, Debug)]
 pub(crate) struct FileEntry {
     /// Where to open it.
@@ -44,7 +44,8 @@ impl FileEntry {
 }
 
 impl Ctx {
-    /// An error entry for the given file and 1-based line.
+    /// An error entry for the given file and 1-based line (`row` = `path:line`; `trace`, the
+    /// user's call site, is left for the engine to fill).
     pub(crate) fn entry(&self, message: String, file: &FileEntry, line: u64) -> ErrorEntry {
         ErrorEntry {
             operator: self.operator.clone(),

@@ -154,16 +154,16 @@ fn jsonlines_bad_lines_and_cells() {
         "{}",
         errors[0].message
     );
-    assert_eq!(errors[0].trace, format!("{path}:2"));
+    assert_eq!(errors[0].row, format!("{path}:2"));
     assert_eq!(errors[1].message, "column `n`: cannot read \"two\" as int");
-    assert_eq!(errors[1].trace, format!("{path}:3"));
+    assert_eq!(errors[1].row, format!("{path}:3"));
     assert_eq!(errors[2].message, "column `n`: missing field");
-    assert_eq!(errors[2].trace, format!("{path}:4"));
-    assert_eq!(errors[3].trace, format!("{path}:5"));
+    assert_eq!(errors[2].row, format!("{path}:4"));
+    assert_eq!(errors[3].row, format!("{path}:5"));
 }
 
 #[test]
-fn error_traces_have_absolute_lines_on_every_worker() {
+fn error_rows_have_absolute_lines_on_every_worker() {
     let dir = TempDir::new();
     let mut text = String::new();
     for i in 0..100 {
@@ -176,9 +176,9 @@ fn error_traces_have_absolute_lines_on_every_worker() {
     let path = dir.write("c.jsonl", &text);
     let s = spec("jsonlines", &path, json!(null), vec![]);
     let (_, errors) = read_worker(&s, &cols(&["n"]), &[DType::Int], 1, 2);
-    let traces: Vec<_> = errors.iter().map(|e| e.trace.clone()).collect();
+    let rows: Vec<_> = errors.iter().map(|e| e.row.clone()).collect();
     assert_eq!(
-        traces,
+        rows,
         [58, 68, 78, 88, 98].map(|n| format!("{path}:{n}")).to_vec()
     );
 }
@@ -255,12 +255,12 @@ fn csv_options_and_errors() {
     assert_eq!(errors.len(), 2);
     assert_eq!(errors[0].operator, "csv:src");
     assert_eq!(errors[0].message, "column `n`: cannot read x as int");
-    assert_eq!(errors[0].trace, format!("{path}:2"));
+    assert_eq!(errors[0].row, format!("{path}:2"));
     assert_eq!(
         errors[1].message,
         "column `s`: the record has only 1 fields"
     );
-    assert_eq!(errors[1].trace, format!("{path}:3"));
+    assert_eq!(errors[1].row, format!("{path}:3"));
 }
 
 #[test]

@@ -326,6 +326,14 @@ export class Expression<T> {
   fillNull<U>(value: ExprLike<U>): Expression<NonNull<T> | U> {
     return call("fillNull", this, value);
   }
+  /** Replaces an error value (a failed parse or computation) by `value`. */
+  fillError<U>(value: ExprLike<U>): Expression<T | U> {
+    return call("fillError", this, value);
+  }
+  /** True when the value is an error value (never itself an error). */
+  isError(): Expression<boolean> {
+    return call("isError", this);
+  }
   /** The value as a string. */
   asString(): Expression<NullableIf<T, never, string>> {
     return call("asString", this);

@@ -303,6 +303,30 @@ export class TableBase<R extends Row = Row> {
     return makeTable<R>(node);
   }
 
+  /**
+   * Drops the rows that hold an error value in any column (each error was already logged in
+   * `tb.globalErrorLog()` where it arose).
+   */
+  removeErrors(): Table<R> {
+    const site = callSite();
+    const input = this[tableNode];
+    const clean = input.columns.map((_, i) => ({
+      Call: { f: "not", args: [{ Call: { f: "isError", args: [{ Col: i }] } }] },
+    }));
+    const predicate =
+      clean.length === 0 ? { Lit: { Bool: true } } : clean.length === 1 ? clean[0]! : { Call: { f: "and", args: clean } };
+    const node = new PlanNode(
+      input.columns,
+      input.dtypes,
+      [input],
+      (ix) => ({ Filter: { input: ix(input), predicate } }),
+      site,
+      "removeErrors",
+    );
+    node.carry = { from: input, map: input.columns.map((_, i) => i) };
+    return makeTable<R>(node);
+  }
+
   /** Groups rows by the given expressions; options last (`{ instance }`). */
   groupBy(...args: Array<ExprLike<unknown> | GroupByOptions>): GroupedTable<R> {
     const site = callSite();

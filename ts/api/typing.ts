@@ -224,6 +224,16 @@ const rules: Record<string, Rule> = {
       return mismatch(f, args, site, "a value of the column's type");
     return u;
   },
+  isError: counted(1, 1, () => "Bool"),
+  fillError: (args, site, f) => {
+    arity(f, args, 2, 2, site);
+    const [x, v] = args as [DType, DType];
+    if (isNullType(v)) return optional(x);
+    const u = unify(x, v);
+    if (u === "Any" && !isAny(x) && !isAny(v))
+      return mismatch(f, args, site, "a value of the column's type");
+    return u;
+  },
   coalesce: (args, site, f) => {
     arity(f, args, 1, Number.MAX_SAFE_INTEGER, site);
     const nonNull = args.filter((t) => !isNullType(t));

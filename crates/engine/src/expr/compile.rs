@@ -71,6 +71,20 @@ fn compile_call(name: &str, args: &[Expr]) -> Result<Node, String> {
             check_arity(name, args, 1, usize::MAX)?;
             return Ok(Node::Coalesce(compile_args(args)?.into_boxed_slice()));
         }
+        "isError" => {
+            check_arity(name, args, 1, 1)?;
+            let [value]: [Node; 1] = compile_args(args)?
+                .try_into()
+                .map_err(|_| "isError: arity".to_string())?;
+            return Ok(Node::IsError(Box::new(value)));
+        }
+        "fillError" => {
+            check_arity(name, args, 2, 2)?;
+            let [value, replacement]: [Node; 2] = compile_args(args)?
+                .try_into()
+                .map_err(|_| "fillError: arity".to_string())?;
+            return Ok(Node::FillError(Box::new([value, replacement])));
+        }
         "require" => {
             check_arity(name, args, 1, usize::MAX)?;
             let value = compile_node(&args[0])?;

@@ -49,6 +49,11 @@ pub(crate) enum Node {
     IfElse(Box<[Node; 3]>),
     /// First non-null argument, evaluated in order.
     Coalesce(Box<[Node]>),
+    /// `fillError(value, replacement)`: the replacement (evaluated only then) when the value
+    /// is an error.
+    FillError(Box<[Node; 2]>),
+    /// `isError(value)`: true when the value is an error (never itself an error).
+    IsError(Box<Node>),
     /// `require(value, deps...)`: deps first; value only when none is null.
     Require(Box<Node>, Box<[Node]>),
     /// Conversion to a type.
@@ -150,6 +155,15 @@ impl Node {
                     }
                 }
                 Cow::Owned(Value::None)
+            }
+            Node::IsError(value) => Cow::Owned(Value::Bool(value.arg(row, ids, errors).is_error())),
+            Node::FillError(pair) => {
+                let value = pair[0].arg(row, ids, errors);
+                if value.is_error() {
+                    pair[1].arg(row, ids, errors)
+                } else {
+                    value
+                }
             }
             Node::Require(value, deps) => {
                 for dep in deps.iter() {

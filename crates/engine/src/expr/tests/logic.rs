@@ -239,3 +239,22 @@ fn fast_path_agrees_with_general_path() {
     }
     assert!(checked > 500, "{checked}");
 }
+
+#[test]
+fn fill_error_replaces_only_errors_and_is_lazy() {
+    let (value, messages) = eval_row(&call("fillError", vec![div_by_zero(), int(0)]), &[]);
+    assert_eq!(value, Value::Int(0));
+    assert_eq!(messages.len(), 1, "the division still logs its own error once");
+    let (value, messages) = eval_row(&call("fillError", vec![int(5), div_by_zero()]), &[]);
+    assert_eq!(value, Value::Int(5));
+    assert!(messages.is_empty(), "the replacement is not evaluated: {messages:?}");
+    assert_eq!(ok(call("fillError", vec![null(), int(1)])), Value::None);
+}
+
+#[test]
+fn is_error_is_never_an_error() {
+    let (value, _) = eval_row(&call("isError", vec![div_by_zero()]), &[]);
+    assert_eq!(value, Value::Bool(true));
+    assert_eq!(ok(call("isError", vec![int(1)])), Value::Bool(false));
+    assert_eq!(ok(call("isError", vec![null()])), Value::Bool(false));
+}

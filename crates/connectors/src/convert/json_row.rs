@@ -45,7 +45,7 @@ impl JsonRowParser {
     ) -> Result<(), serde_json::Error> {
         let n = self.names.len();
         scratch.cells.clear();
-        scratch.cells.resize(n, Value::None);
+        scratch.cells.extend((0..n).map(|_| Value::None));
         scratch.seen.clear();
         scratch.seen.resize(n, false);
         scratch.errors.clear();

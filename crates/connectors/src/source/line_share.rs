@@ -103,7 +103,7 @@ impl LineShare {
                 }
                 LineFormat::Plain(data) => {
                     scratch.cells.clear();
-                    scratch.cells.resize(n, Value::None);
+                    scratch.cells.extend((0..n).map(|_| Value::None));
                     let text = String::from_utf8_lossy(line.bytes);
                     scratch.cells[*data] = Value::Str(Arc::from(text.as_ref()));
                 }

@@ -1,5 +1,7 @@
 //! The engine's host environment inside Node: which connector opens which source or sink.
 
+use std::collections::HashMap;
+
 use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader};
 use tributary_engine::plan::{Node, Output, SinkSpec, SourceSpec};
 use tributary_engine::runtime::Environment;
@@ -43,9 +45,10 @@ impl Environment for NodeEnvironment {
         node: &Node,
     ) -> Result<Box<dyn Sink>, SinkError> {
         match &output.sink {
-            SinkSpec::Collect { id } => Ok(Box::new(CollectSink {
+            SinkSpec::Collect { id, snapshot } => Ok(Box::new(CollectSink {
                 id: *id,
                 collected: self.collected.clone(),
+                snapshot: snapshot.then(HashMap::new),
             })),
             SinkSpec::File { kind, path } => {
                 tributary_connectors::open_file_sink(kind, path, &node.columns, &node.dtypes)

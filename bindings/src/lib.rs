@@ -15,6 +15,11 @@ use tributary_engine::EngineError;
 
 use crate::environment::NodeEnvironment;
 
+/// The engine allocates and frees many small rows; mimalloc handles that far better than the
+/// system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Options of `runPlan`.
 #[napi(object)]
 pub struct NativeRunOptions {
@@ -48,7 +53,11 @@ pub fn run_plan<'env>(
             let collected = environment.collected.clone();
             let outcome = runtime::run(Arc::new(plan), RunOptions { threads }, environment);
             match outcome {
-                Ok(()) => deferred.resolve(move |_env| Ok(encode::collected_to_json(&collected))),
+                Ok(()) => {
+                    // Encode here, off the JS thread; the resolver only hands the string over.
+                    let json = encode::collected_to_json(&collected);
+                    deferred.resolve(move |_env| Ok(json))
+                }
                 Err(error) => deferred.reject(Error::from_reason(format!(
                     "[{}] {error}",
                     error_code(&error)

@@ -38,9 +38,10 @@ function toRow(
 async function changesOf(
   table: TableLike,
   options: ComputeOptions,
+  snapshot = false,
 ): Promise<[readonly string[], NativeChange[]]> {
   const node = nodeOf(table, "compute");
-  const [changes] = await collect([node], options.threads);
+  const [changes] = await collect([node], options.threads, snapshot);
   return [node.columns, changes ?? []];
 }
 
@@ -54,17 +55,11 @@ export async function compute<T extends TableLike>(
   options?: ComputeOptions,
 ): Promise<Array<RowOfTable<T>>>;
 export async function compute(table: TableLike, options: ComputeOptions = {}): Promise<Row[]> {
-  const [columns, changes] = await changesOf(table, options);
-  const totals = new Map<string, { change: NativeChange; count: number }>();
-  for (const change of changes) {
-    const key = `${change[0]}\u0000${JSON.stringify(change[1])}`;
-    const entry = totals.get(key);
-    if (entry) entry.count += change[3];
-    else totals.set(key, { change, count: change[3] });
-  }
+  // The engine consolidates: one entry per live row, its multiplicity as the diff.
+  const [columns, state] = await changesOf(table, options, true);
   const rows: Row[] = [];
-  for (const { change, count } of totals.values()) {
-    for (let i = 0; i < count; i++) rows.push(toRow(columns, change, options.withIds ?? false));
+  for (const entry of state) {
+    for (let i = 0; i < entry[3]; i++) rows.push(toRow(columns, entry, options.withIds ?? false));
   }
   return rows;
 }

@@ -95,7 +95,7 @@ export interface PlanNodeJson {
 
 /** Where an output's changes go (`SinkSpec`). */
 export type SinkSpec =
-  | { Collect: { id: number } }
+  | { Collect: { id: number; snapshot?: boolean } }
   | { File: { kind: string; path: string } }
   | "Null"
   | { Subscribe: { id: number } };

@@ -53,12 +53,20 @@ export async function run(options: RunOptions = {}): Promise<void> {
   await runPlanJson(buildPlan(outputs, { forceStatic: false }), threads);
 }
 
-/** Runs the given tables in static mode and returns each one's changes. */
+/**
+ * Runs the given tables in static mode and returns each one's changes, or with `snapshot`
+ * only their final state (consolidated by the engine: one entry per live row, its diff the
+ * row's multiplicity).
+ */
 export async function collect(
   nodes: readonly PlanNode[],
   threads: number | undefined,
+  snapshot = false,
 ): Promise<NativeChange[][]> {
-  const outputs: PendingOutput[] = nodes.map((node, id) => ({ node, sink: { Collect: { id } } }));
+  const outputs: PendingOutput[] = nodes.map((node, id) => ({
+    node,
+    sink: { Collect: { id, snapshot } },
+  }));
   const result = await runPlanJson(
     buildPlan(outputs, { forceStatic: true }),
     resolveThreads(threads),

@@ -244,6 +244,10 @@ pub enum SinkSpec {
     Collect {
         /// Caller's handle for the collected changes.
         id: u32,
+        /// Keep only the final state: consolidated `(row, count)` pairs instead of the change
+        /// log (`tb.debug.compute`).
+        #[serde(default)]
+        snapshot: bool,
     },
     /// A change-log file written by a connector (`csv`, `jsonlines`).
     File {

@@ -25,11 +25,11 @@ impl Key {
 
     /// The id of a row known by its position in an input (source seed + ordinal).
     pub fn for_position(seed: u64, position: u64) -> Key {
-        let mut hasher = Xxh3::new();
-        hasher.update(b"pos");
-        hasher.update(&seed.to_le_bytes());
-        hasher.update(&position.to_le_bytes());
-        Key(hasher.digest128())
+        let mut bytes = [0u8; 19];
+        bytes[..3].copy_from_slice(b"pos");
+        bytes[3..11].copy_from_slice(&seed.to_le_bytes());
+        bytes[11..].copy_from_slice(&position.to_le_bytes());
+        Key(xxhash_rust::xxh3::xxh3_128(&bytes))
     }
 
     /// The id of a join result row: a hash of both sides' ids (`None` for an unmatched side).

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader};
 use tributary_engine::plan::{
-    Expr, JoinId, JoinKind, Node, Op, Output, Plan, ReducerSpec, SinkSpec, SourceSpec, StaticId, StaticRow,
+    Expr, JoinId, JoinKind, Node, Op, Output, Plan, ReducerSpec, SinkSpec, SourceSpec, StaticId,
+    StaticRow,
 };
 use tributary_engine::runtime::{run, Environment, RunOptions};
 use tributary_engine::{DType, Diff, Key, Row, Time, Value};
@@ -26,7 +27,9 @@ struct CollectSink {
 impl Sink for CollectSink {
     fn write_time(&mut self, time: Time, changes: &[(Key, Row, Diff)]) -> Result<(), SinkError> {
         let mut all = self.collected.lock().unwrap();
-        all.entry(self.id).or_default().extend(changes.iter().map(|(k, r, d)| (*k, r.clone(), time, *d)));
+        all.entry(self.id)
+            .or_default()
+            .extend(changes.iter().map(|(k, r, d)| (*k, r.clone(), time, *d)));
         Ok(())
     }
     fn finish(&mut self) -> Result<(), SinkError> {
@@ -35,13 +38,28 @@ impl Sink for CollectSink {
 }
 
 impl Environment for TestEnvironment {
-    fn open_source(&self, _: &Node, spec: &SourceSpec, _: usize, _: usize) -> Result<Box<dyn SourceReader>, SourceError> {
-        Err(SourceError { source_name: spec.name.clone(), message: "no sources in this test".into() })
+    fn open_source(
+        &self,
+        _: &Node,
+        spec: &SourceSpec,
+        _: usize,
+        _: usize,
+    ) -> Result<Box<dyn SourceReader>, SourceError> {
+        Err(SourceError {
+            source_name: spec.name.clone(),
+            message: "no sources in this test".into(),
+        })
     }
     fn open_sink(&self, _: usize, output: &Output, _: &Node) -> Result<Box<dyn Sink>, SinkError> {
         match output.sink {
-            SinkSpec::Collect { id } => Ok(Box::new(CollectSink { id, collected: self.collected.clone() })),
-            _ => Err(SinkError { sink_name: "test".into(), message: "collect only".into() }),
+            SinkSpec::Collect { id, .. } => Ok(Box::new(CollectSink {
+                id,
+                collected: self.collected.clone(),
+            })),
+            _ => Err(SinkError {
+                sink_name: "test".into(),
+                message: "collect only".into(),
+            }),
         }
     }
 }
@@ -50,7 +68,10 @@ impl Environment for TestEnvironment {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % bound
     }
 }
@@ -69,15 +90,31 @@ fn call(f: &str, args: Vec<Expr>) -> Expr {
 }
 
 fn reducer(kind: &str, args: Vec<Expr>) -> ReducerSpec {
-    ReducerSpec { kind: kind.into(), args, skip_nones: false }
+    ReducerSpec {
+        kind: kind.into(),
+        args,
+        skip_nones: false,
+    }
 }
 
 /// The program under test: a group-by over `facts`, a left join with `dims`, and a group-by
 /// over the join.
 fn program(facts: Vec<StaticRow>, dims: Vec<StaticRow>) -> Plan {
     let nodes = vec![
-        node(Op::Static { rows: facts, seed: 1 }, &["k", "v"]),
-        node(Op::Static { rows: dims, seed: 2 }, &["k", "name"]),
+        node(
+            Op::Static {
+                rows: facts,
+                seed: 1,
+            },
+            &["k", "v"],
+        ),
+        node(
+            Op::Static {
+                rows: dims,
+                seed: 2,
+            },
+            &["k", "name"],
+        ),
         node(
             Op::GroupBy {
                 input: 0,
@@ -89,7 +126,14 @@ fn program(facts: Vec<StaticRow>, dims: Vec<StaticRow>) -> Plan {
                     reducer("argmin", vec![Expr::Col(1)]),
                     reducer("sortedTuple", vec![Expr::Col(1)]),
                 ],
-                output: vec![Expr::Col(0), Expr::Col(1), Expr::Col(2), Expr::Col(3), Expr::Col(4), Expr::Col(5)],
+                output: vec![
+                    Expr::Col(0),
+                    Expr::Col(1),
+                    Expr::Col(2),
+                    Expr::Col(3),
+                    Expr::Col(4),
+                    Expr::Col(5),
+                ],
             },
             &["k", "count", "sum", "max", "argmin", "values"],
         ),
@@ -100,7 +144,11 @@ fn program(facts: Vec<StaticRow>, dims: Vec<StaticRow>) -> Plan {
                 kind: JoinKind::Left,
                 left_keys: vec![Expr::Col(0)],
                 right_keys: vec![Expr::Col(0)],
-                output: vec![Expr::Col(0), call("mul", vec![Expr::Col(1), Expr::Lit(Value::Int(2))]), Expr::Col(3)],
+                output: vec![
+                    Expr::Col(0),
+                    call("mul", vec![Expr::Col(1), Expr::Lit(Value::Int(2))]),
+                    Expr::Col(3),
+                ],
                 id: JoinId::Pair,
             },
             &["k", "v2", "name"],
@@ -115,20 +163,33 @@ fn program(facts: Vec<StaticRow>, dims: Vec<StaticRow>) -> Plan {
             &["name", "total", "n"],
         ),
         node(
-            Op::Filter { input: 0, predicate: call("gt", vec![Expr::Col(1), Expr::Lit(Value::Int(0))]) },
+            Op::Filter {
+                input: 0,
+                predicate: call("gt", vec![Expr::Col(1), Expr::Lit(Value::Int(0))]),
+            },
             &["k", "v"],
         ),
     ];
     let outputs = [2, 3, 4, 5]
         .iter()
         .enumerate()
-        .map(|(id, n)| Output { node: *n, sink: SinkSpec::Collect { id: id as u32 } })
+        .map(|(id, n)| Output {
+            node: *n,
+            sink: SinkSpec::Collect {
+                id: id as u32,
+                snapshot: false,
+            },
+        })
         .collect();
     Plan { nodes, outputs }
 }
 
 /// Random inserts and deletions of live rows over `times` commits.
-fn random_changes(rng: &mut Lcg, times: u64, make: &mut dyn FnMut(&mut Lcg) -> Vec<Value>) -> Vec<StaticRow> {
+fn random_changes(
+    rng: &mut Lcg,
+    times: u64,
+    make: &mut dyn FnMut(&mut Lcg) -> Vec<Value>,
+) -> Vec<StaticRow> {
     let mut live: Vec<(u64, Vec<Value>)> = Vec::new();
     let mut rows = Vec::new();
     let mut next_position = 0;
@@ -136,11 +197,21 @@ fn random_changes(rng: &mut Lcg, times: u64, make: &mut dyn FnMut(&mut Lcg) -> V
         for _ in 0..rng.next(6) {
             if !live.is_empty() && rng.next(3) == 0 {
                 let (position, values) = live.remove(rng.next(live.len() as u64) as usize);
-                rows.push(StaticRow { id: StaticId::Position(position), values, time, diff: -1 });
+                rows.push(StaticRow {
+                    id: StaticId::Position(position),
+                    values,
+                    time,
+                    diff: -1,
+                });
             } else {
                 let values = make(rng);
                 live.push((next_position, values.clone()));
-                rows.push(StaticRow { id: StaticId::Position(next_position), values, time, diff: 1 });
+                rows.push(StaticRow {
+                    id: StaticId::Position(next_position),
+                    values,
+                    time,
+                    diff: 1,
+                });
                 next_position += 1;
             }
         }
@@ -169,7 +240,13 @@ fn state_at(changes: &[(Key, Row, Time, Diff)], time: Time) -> BTreeMap<(Key, Ro
 
 /// The input as it stood at `time`, collapsed into one commit at time 0.
 fn snapshot(rows: &[StaticRow], time: Time) -> Vec<StaticRow> {
-    rows.iter().filter(|r| r.time <= time).map(|r| StaticRow { time: 0, ..r.clone() }).collect()
+    rows.iter()
+        .filter(|r| r.time <= time)
+        .map(|r| StaticRow {
+            time: 0,
+            ..r.clone()
+        })
+        .collect()
 }
 
 #[test]
@@ -178,16 +255,25 @@ fn incremental_equals_recomputation() {
         let mut rng = Lcg(seed);
         let times = 12;
         let facts = random_changes(&mut rng, times, &mut |rng| {
-            vec![Value::Int(rng.next(4) as i64), Value::Int(rng.next(21) as i64 - 10)]
+            vec![
+                Value::Int(rng.next(4) as i64),
+                Value::Int(rng.next(21) as i64 - 10),
+            ]
         });
         let dims = random_changes(&mut rng, times, &mut |rng| {
-            vec![Value::Int(rng.next(5) as i64), Value::str(["x", "y", "z"][rng.next(3) as usize])]
+            vec![
+                Value::Int(rng.next(5) as i64),
+                Value::str(["x", "y", "z"][rng.next(3) as usize]),
+            ]
         });
         for threads in [1, 2] {
             let incremental = run_plan(program(facts.clone(), dims.clone()), threads);
             for output in 0..4u32 {
                 let count = incremental.get(&output).map_or(0, Vec::len);
-                assert!(count > 5, "seed {seed}: output {output} saw only {count} changes");
+                assert!(
+                    count > 5,
+                    "seed {seed}: output {output} saw only {count} changes"
+                );
             }
             for time in 0..=times {
                 let scratch = run_plan(program(snapshot(&facts, time), snapshot(&dims, time)), 1);
@@ -195,7 +281,10 @@ fn incremental_equals_recomputation() {
                     let empty = Vec::new();
                     let live = state_at(incremental.get(&output).unwrap_or(&empty), time);
                     let fresh = state_at(scratch.get(&output).unwrap_or(&empty), Time::MAX);
-                    assert_eq!(live, fresh, "seed {seed}, threads {threads}, output {output}, time {time}");
+                    assert_eq!(
+                        live, fresh,
+                        "seed {seed}, threads {threads}, output {output}, time {time}"
+                    );
                 }
             }
             // Every output change is a real change: no time carries a zero-sum update.

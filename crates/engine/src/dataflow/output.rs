@@ -14,7 +14,7 @@ use timely::dataflow::operators::Probe;
 use super::Coll;
 use crate::connector::{Sink, SinkError};
 use crate::error::EngineError;
-use crate::plan::{Node, Output};
+use crate::plan::{Node, Output, SinkSpec};
 use crate::value::{Diff, Key, Row, Time};
 
 /// Opens the sink of output number `position` (called on worker 0 only).
@@ -45,6 +45,11 @@ impl OutputContext {
         coll: Coll<'s>,
         probe: &ProbeHandle<Time>,
     ) -> Result<(), EngineError> {
+        if matches!(output.sink, SinkSpec::Null) {
+            // Nothing to write: only wait for the table to be complete.
+            coll.inner.probe_with(probe);
+            return Ok(());
+        }
         let mut sink = match self.opener.as_mut() {
             Some(open) => Some(open(position, output, node)?),
             None => None,

@@ -244,10 +244,17 @@ fn fast_path_agrees_with_general_path() {
 fn fill_error_replaces_only_errors_and_is_lazy() {
     let (value, messages) = eval_row(&call("fillError", vec![div_by_zero(), int(0)]), &[]);
     assert_eq!(value, Value::Int(0));
-    assert_eq!(messages.len(), 1, "the division still logs its own error once");
+    assert_eq!(
+        messages.len(),
+        1,
+        "the division still logs its own error once"
+    );
     let (value, messages) = eval_row(&call("fillError", vec![int(5), div_by_zero()]), &[]);
     assert_eq!(value, Value::Int(5));
-    assert!(messages.is_empty(), "the replacement is not evaluated: {messages:?}");
+    assert!(
+        messages.is_empty(),
+        "the replacement is not evaluated: {messages:?}"
+    );
     assert_eq!(ok(call("fillError", vec![null(), int(1)])), Value::None);
 }
 

@@ -55,7 +55,28 @@ if (!extraArgs.length) {
   }
 }
 
-// 3. vitest suites (JSON report for exact counts).
+// 3. Code checks, each counted as one test: formatting, clippy, the TypeScript compiler, biome.
+if (!extraArgs.length) {
+  step("code checks (cargo fmt, cargo clippy, tsc, biome)");
+  const checks = [
+    ["cargo fmt --check", "cargo", ["fmt", "--all", "--check"]],
+    ["cargo clippy -D warnings", "cargo", ["clippy", "--workspace", "--all-targets", "--color", "never", "--", "-D", "warnings"]],
+    ["tsc --noEmit", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "tsconfig.json"]],
+    ["biome lint", process.execPath, [join(root, "node_modules", "@biomejs", "biome", "bin", "biome"), "lint", "ts", "test", "examples", "bench", "scripts"]],
+  ];
+  for (const [name, command, args] of checks) {
+    const check = spawnSync(command, args, { cwd: root, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (check.status === 0) {
+      totals.passed += 1;
+      console.log(`ok   ${name}`);
+    } else {
+      totals.failed += 1;
+      console.log(`FAIL ${name}\n${(check.stdout ?? "").slice(-4000)}${(check.stderr ?? "").slice(-4000)}`);
+    }
+  }
+}
+
+// 4. vitest suites (JSON report for exact counts).
 step("vitest");
 const report = join(root, ".vitest-results.json");
 rmSync(report, { force: true });

@@ -117,6 +117,7 @@ fn main() {
         mode: "static".into(),
         primary_key: vec![],
         options: json!(null),
+        autocommit_ms: None,
     };
 
     let jsonl = file("words.jsonl");

@@ -1,7 +1,7 @@
 //! A byte range of a file read in large chunks, with the absolute offset of every byte.
 //!
-//! Static sources read `[begin, end)` once. A streaming reader (later) keeps the same
-//! struct and its offset, raises `end` when the file grows, and clears `eof` to read on.
+//! Static sources read their share `[begin, end)`; streaming sources read each new range of
+//! complete lines/records (ending at a newline) with a fresh one.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};

@@ -52,12 +52,62 @@ impl CsvOptions {
 }
 
 /// Where a column's cells come from.
-#[derive(Clone, Copy)]
-enum Field {
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Field {
     /// Field `i` of each record.
     At(usize),
     /// Not in the header: `None` for optional columns, else an error cell.
     Missing,
+}
+
+/// A file's header: where the records start and which field feeds each column.
+#[derive(Clone, Debug)]
+pub(crate) struct CsvHeader {
+    /// Offset just past the header record (0 without a header).
+    pub end: u64,
+    /// The field of each column.
+    pub fields: Vec<Field>,
+}
+
+impl CsvHeader {
+    /// Reads the header of `f` within its first `len` bytes (fields by position when the
+    /// options say there is none; no fields at all for an empty range).
+    pub(crate) fn read(ctx: &Ctx, opts: &CsvOptions, f: &File, len: u64) -> io::Result<CsvHeader> {
+        if !opts.header {
+            let fields = (0..ctx.columns.len()).map(Field::At).collect();
+            return Ok(CsvHeader { end: 0, fields });
+        }
+        let mut head = RecordReader::new(f.try_clone()?, 0, len, opts.delimiter, opts.quote)?;
+        let names: Vec<String> = match head.next_record()? {
+            Some(_) => (0..head.len())
+                .map(|i| String::from_utf8_lossy(head.field(i)).trim().to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        let fields = ctx
+            .columns
+            .iter()
+            .map(|c| {
+                names
+                    .iter()
+                    .position(|n| n == c)
+                    .map_or(Field::Missing, Field::At)
+            })
+            .collect();
+        Ok(CsvHeader {
+            end: head.offset(),
+            fields,
+        })
+    }
+
+    /// Logs the required columns the header lacks (as line 1 of `file`).
+    pub(crate) fn log_missing(&self, ctx: &Ctx, file: &FileEntry, errors: &mut Vec<ErrorEntry>) {
+        for (i, field) in self.fields.iter().enumerate() {
+            if matches!(field, Field::Missing) && !ctx.dtypes[i].is_optional() {
+                errors.push(ctx.cell_entry(i, "missing from the CSV header", file, 1));
+            }
+        }
+    }
 }
 
 /// Reads one worker's records of one CSV file.
@@ -83,38 +133,26 @@ impl CsvShare {
     ) -> io::Result<CsvShare> {
         let mut f = File::open(&file.path)?;
         let len = f.metadata()?.len();
-        let (header_end, fields) = if opts.header {
-            let mut head = RecordReader::new(f.try_clone()?, 0, len, opts.delimiter, opts.quote)?;
-            let names: Vec<String> = match head.next_record()? {
-                Some(_) => (0..head.len())
-                    .map(|i| String::from_utf8_lossy(head.field(i)).trim().to_string())
-                    .collect(),
-                None => Vec::new(),
-            };
-            let fields = ctx
-                .columns
-                .iter()
-                .map(|c| {
-                    names
-                        .iter()
-                        .position(|n| n == c)
-                        .map_or(Field::Missing, Field::At)
-                })
-                .collect::<Vec<_>>();
-            (head.offset(), fields)
-        } else {
-            (0, (0..ctx.columns.len()).map(Field::At).collect())
-        };
+        let header = CsvHeader::read(ctx, opts, &f, len)?;
         if worker == 0 && len > 0 {
-            for (i, field) in fields.iter().enumerate() {
-                if matches!(field, Field::Missing) && !ctx.dtypes[i].is_optional() {
-                    errors.push(ctx.cell_entry(i, "missing from the CSV header", &file, 1));
-                }
-            }
+            header.log_missing(ctx, &file, errors);
         }
         let (lo, hi) = raw_bounds(len, worker, peers);
-        let begin = next_record_start(&mut f, lo, len, opts.quote)?.max(header_end);
-        let end = next_record_start(&mut f, hi, len, opts.quote)?.max(header_end);
+        let begin = next_record_start(&mut f, lo, len, opts.quote)?.max(header.end);
+        let end = next_record_start(&mut f, hi, len, opts.quote)?.max(header.end);
+        CsvShare::range(opts, f, file, begin, end, header.fields)
+    }
+
+    /// Reads the records of `[begin, end)` of `file` (opened as `f`), `begin` being a record
+    /// start after the header, with the header's column mapping.
+    pub(crate) fn range(
+        opts: &CsvOptions,
+        f: File,
+        file: FileEntry,
+        begin: u64,
+        end: u64,
+        fields: Vec<Field>,
+    ) -> io::Result<CsvShare> {
         Ok(CsvShare {
             records: RecordReader::new(f, begin, end, opts.delimiter, opts.quote)?,
             file,

@@ -37,6 +37,11 @@ impl LineShare {
         let (lo, hi) = raw_bounds(len, worker, peers);
         let begin = next_line_start(&mut f, lo, len)?;
         let end = next_line_start(&mut f, hi, len)?;
+        LineShare::range(f, file, begin, end)
+    }
+
+    /// Reads the lines of `[begin, end)` of `file` (opened as `f`); `begin` must be a line start.
+    pub(crate) fn range(f: File, file: FileEntry, begin: u64, end: u64) -> io::Result<LineShare> {
         Ok(LineShare {
             reader: LineReader::new(f, begin, end)?,
             file,

@@ -37,8 +37,8 @@ impl LineReader {
         })
     }
 
-    /// The next line, or `None` at the end of the range. In static mode a last line without
-    /// a newline counts; a streaming reader would leave it until its newline arrives.
+    /// The next line, or `None` at the end of the range. A last line without a newline
+    /// counts (streaming readers end their ranges after a newline, so never see one).
     pub(crate) fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         loop {
             let avail = self.chunk.available();

@@ -8,9 +8,9 @@
 //! and independent of the number of workers.
 //!
 //! Commits: a static source reports `Data` while it produced rows and `Finished` on the first
-//! poll that finds nothing left (no commit per file). `streaming` mode is read like `static`
-//! for now; the readers keep per-file byte offsets so that a later version can poll for
-//! appended lines and new files.
+//! poll that finds nothing left (no commit per file). A `streaming` source ([`stream`]) never
+//! finishes: it splits work by whole files, keeps watching for appended lines, new, changed
+//! and deleted files, and reports `Idle` when there is nothing new.
 
 mod chunk;
 mod context;
@@ -19,6 +19,8 @@ mod line_share;
 mod lines;
 mod records;
 mod split;
+mod stream;
+mod watch;
 
 use std::path::Path;
 
@@ -29,6 +31,7 @@ use tributary_engine::{DType, Diff, ErrorEntry, Key, Row};
 use context::{Ctx, FileEntry};
 use csv_share::{CsvOptions, CsvShare};
 use line_share::{LineFormat, LineShare};
+use stream::StreamSource;
 
 use crate::convert::json_row::JsonRowParser;
 
@@ -93,16 +96,26 @@ pub fn open_file_source(
         }
         other => return Err(fail(format!("unknown file format `{other}`"))),
     };
-    let files =
-        list_files(&spec.path).map_err(|e| fail(format!("cannot read `{}`: {e}", spec.path)))?;
+    let ctx = Ctx {
+        operator: format!("{}:{}", spec.kind, spec.name),
+        columns: columns.to_vec(),
+        dtypes: dtypes.to_vec(),
+        primary_key: spec.primary_key.clone(),
+    };
+    let cannot_read = |e: std::io::Error| fail(format!("cannot read `{}`: {e}", spec.path));
+    match spec.mode.as_str() {
+        "static" => {}
+        "streaming" => {
+            let name = spec.name.clone();
+            let source = StreamSource::new(name, ctx, format, &spec.path, worker, peers);
+            return Ok(Box::new(source.map_err(cannot_read)?));
+        }
+        other => return Err(fail(format!("unknown read mode `{other}`"))),
+    }
+    let files = list_files(&spec.path).map_err(cannot_read)?;
     Ok(Box::new(FileSource {
         name: spec.name.clone(),
-        ctx: Ctx {
-            operator: format!("{}:{}", spec.kind, spec.name),
-            columns: columns.to_vec(),
-            dtypes: dtypes.to_vec(),
-            primary_key: spec.primary_key.clone(),
-        },
+        ctx,
         format,
         files,
         next_file: 0,
@@ -208,5 +221,18 @@ impl SourceReader for FileSource {
     }
 }
 
+impl SourceReader for StreamSource {
+    fn poll(
+        &mut self,
+        out: &mut Vec<(Key, Row, Diff)>,
+        errors: &mut Vec<ErrorEntry>,
+        max: usize,
+    ) -> Result<SourceStatus, SourceError> {
+        StreamSource::poll(self, out, errors, max)
+    }
+}
+
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;

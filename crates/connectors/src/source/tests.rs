@@ -18,6 +18,7 @@ fn spec(kind: &str, path: &str, options: serde_json::Value, primary_key: Vec<usi
         mode: "static".into(),
         primary_key,
         options,
+        autocommit_ms: None,
     }
 }
 

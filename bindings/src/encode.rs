@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use base64::Engine as _;
-use tributary_engine::Value;
+use tributary_engine::{Diff, Key, Time, Value};
 
 use crate::sinks::Collected;
 
@@ -27,14 +27,19 @@ pub fn collected_to_json(collected: &Collected) -> String {
             if m > 0 {
                 out.push(',');
             }
-            let _ = write!(out, "[\"{:032x}\",", key.0);
-            encode_cells(&mut out, row);
-            let _ = write!(out, ",{time},{diff}]");
+            encode_change(&mut out, *key, row, *time, *diff);
         }
         out.push(']');
     }
     out.push_str("}}");
     out
+}
+
+/// Appends one change as `[id, cells, time, diff]`.
+pub fn encode_change(out: &mut String, key: Key, row: &[Value], time: Time, diff: Diff) {
+    let _ = write!(out, "[\"{:032x}\",", key.0);
+    encode_cells(out, row);
+    let _ = write!(out, ",{time},{diff}]");
 }
 
 fn encode_cells(out: &mut String, cells: &[Value]) {

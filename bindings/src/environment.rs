@@ -7,12 +7,25 @@ use tributary_engine::plan::{Node, Output, SinkSpec, SourceSpec};
 use tributary_engine::runtime::Environment;
 
 use crate::sinks::{CollectSink, Collected, NullSink};
+use crate::subscribe::{EventChannel, SubscribeSink};
 
 /// Connectors available to plans run from Node.
 #[derive(Default)]
 pub struct NodeEnvironment {
     /// Changes gathered by `Collect` sinks.
     pub collected: Collected,
+    /// The JS handler of subscribe events, when the run has subscribers.
+    events: Option<EventChannel>,
+}
+
+impl NodeEnvironment {
+    /// An environment whose subscribe sinks send to `events`.
+    pub fn new(events: Option<EventChannel>) -> NodeEnvironment {
+        NodeEnvironment {
+            collected: Collected::default(),
+            events,
+        }
+    }
 }
 
 impl Environment for NodeEnvironment {
@@ -54,10 +67,16 @@ impl Environment for NodeEnvironment {
                 tributary_connectors::open_file_sink(kind, path, &node.columns, &node.dtypes)
             }
             SinkSpec::Null => Ok(Box::new(NullSink)),
-            SinkSpec::Subscribe { .. } => Err(SinkError {
-                sink_name: format!("output #{position}"),
-                message: "subscribe is not supported by this engine build yet".into(),
-            }),
+            SinkSpec::Subscribe { id } => match &self.events {
+                Some(channel) => Ok(Box::new(SubscribeSink {
+                    id: *id,
+                    channel: channel.clone(),
+                })),
+                None => Err(SinkError {
+                    sink_name: format!("output #{position}"),
+                    message: "a subscribe output needs an event handler".into(),
+                }),
+            },
         }
     }
 }

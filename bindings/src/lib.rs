@@ -3,7 +3,9 @@
 
 mod encode;
 mod environment;
+mod runs;
 mod sinks;
+mod subscribe;
 
 use std::sync::Arc;
 
@@ -25,6 +27,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub struct NativeRunOptions {
     /// Timely worker threads in this process.
     pub threads: u32,
+    /// A caller-chosen id under which `stopRun` can stop this run.
+    pub run_id: Option<u32>,
+}
+
+/// Asks the run registered under `run_id` to stop: its sources close and its outputs are
+/// flushed; the run's promise then resolves. Unknown ids are ignored.
+#[napi]
+pub fn stop_run(run_id: u32) {
+    runs::stop(run_id);
 }
 
 /// The engine's version.
@@ -35,23 +46,33 @@ pub fn engine_version() -> String {
 
 /// Runs a plan (JSON) to completion on a background thread; resolves with the collected
 /// outputs as JSON (`{"collected": {"<id>": [[id, cells, time, diff], ...]}}`).
+/// `on_event` receives subscribe events as JSON text (see `subscribe.rs`).
 #[napi(ts_return_type = "Promise<string>")]
 pub fn run_plan<'env>(
     env: &'env Env,
     plan_json: String,
     options: NativeRunOptions,
+    #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_event: Option<
+        Function<'env, String, ()>,
+    >,
 ) -> Result<Object<'env>> {
     let plan: Plan = serde_json::from_str(&plan_json).map_err(|e| {
         Error::from_reason(format!("[TRIBUTARY_PLAN] the plan could not be read: {e}"))
     })?;
+    let events = on_event
+        .map(|f| subscribe::EventChannel::new(&f))
+        .transpose()?;
     let (deferred, promise) = env.create_deferred()?;
     let threads = options.threads.max(1) as usize;
+    let registration = runs::register(options.run_id);
+    let stop = registration.flag();
     std::thread::Builder::new()
         .name("tributary-run".into())
         .spawn(move || {
-            let environment = Arc::new(NodeEnvironment::default());
+            let _registration = registration;
+            let environment = Arc::new(NodeEnvironment::new(events));
             let collected = environment.collected.clone();
-            let outcome = runtime::run(Arc::new(plan), RunOptions { threads }, environment);
+            let outcome = runtime::run(Arc::new(plan), RunOptions { threads, stop }, environment);
             match outcome {
                 Ok(()) => {
                     // Encode here, off the JS thread; the resolver only hands the string over.

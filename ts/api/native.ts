@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 export interface NativeRunOptions {
   /** Timely worker threads in this process. */
   threads: number;
+  /** An id under which `stopRun` can stop the run. */
+  runId?: number;
 }
 
 /**
@@ -50,7 +52,13 @@ export interface NativeBinding {
    * Never blocks the Node thread; rejects with an `Error` whose message starts with a code
    * in brackets, e.g. `[TRIBUTARY_PLAN] ...`.
    */
-  runPlan(planJson: string, options: NativeRunOptions): Promise<string>;
+  runPlan(
+    planJson: string,
+    options: NativeRunOptions,
+    onEvent?: ((event: string) => void) | null,
+  ): Promise<string>;
+  /** Asks the run started with `runId` to stop (sources close, outputs flush). */
+  stopRun(runId: number): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -53,6 +53,8 @@ export interface SourceSpec {
   mode: string;
   primary_key: number[];
   options: Record<string, unknown>;
+  /** Streaming: how often a commit closes (ms). */
+  autocommit_ms?: number;
 }
 
 /** Join kinds. */

@@ -4,6 +4,7 @@
  */
 import { fromNativeError } from "./errors.js";
 import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
+import { takeSubscribers } from "./subscribe.js";
 import {
   buildPlan,
   type PendingOutput,
@@ -33,11 +34,19 @@ export function resolveThreads(threads: number | undefined): number {
 }
 
 /** Runs a serialized plan on the engine; engine errors become `TributaryError`s. */
-export async function runPlanJson(plan: PlanJson, threads: number): Promise<NativeRunResult> {
+export async function runPlanJson(
+  plan: PlanJson,
+  threads: number,
+  control: { runId?: number; onEvent?: (event: string) => void } = {},
+): Promise<NativeRunResult> {
   let raw: unknown;
   try {
     const native = loadNative();
-    raw = await native.runPlan(planToJson(plan), { threads });
+    raw = await native.runPlan(
+      planToJson(plan),
+      { threads, ...(control.runId !== undefined ? { runId: control.runId } : {}) },
+      control.onEvent ?? null,
+    );
   } catch (error) {
     throw fromNativeError(error);
   }
@@ -45,12 +54,60 @@ export async function runPlanJson(plan: PlanJson, threads: number): Promise<Nati
   return { collected: result?.collected ?? {} };
 }
 
-/** Executes every output declared since the previous run, then forgets them. */
-export async function run(options: RunOptions = {}): Promise<void> {
+/** A pipeline started with `tb.start()`. */
+export interface RunHandle {
+  /** Asks the pipeline to stop: sources close, outputs are flushed; resolves when done. */
+  stop(): Promise<void>;
+  /** Resolves when the pipeline has ended (inputs exhausted or stopped); rejects on failure. */
+  readonly done: Promise<void>;
+}
+
+let nextRunId = 1;
+
+/**
+ * Starts every output declared since the previous run/start (then forgets them) and returns
+ * at once. Static pipelines end by themselves; streaming ones run until `stop()`.
+ */
+export function start(options: RunOptions = {}): RunHandle {
   const outputs = takePendingOutputs();
   const threads = resolveThreads(options.threads);
-  if (outputs.length === 0) return;
-  await runPlanJson(buildPlan(outputs, { forceStatic: false }), threads);
+  const runId = nextRunId++;
+  const subscriberIds = outputs.flatMap((o) =>
+    typeof o.sink === "object" && "Subscribe" in o.sink ? [o.sink.Subscribe.id] : [],
+  );
+  const subscribers = takeSubscribers(subscriberIds);
+  const done =
+    outputs.length === 0
+      ? Promise.resolve()
+      : runPlanJson(buildPlan(outputs, { forceStatic: false }), threads, {
+          runId,
+          ...(subscribers ? { onEvent: subscribers.onEvent } : {}),
+        }).then(() => subscribers?.ended);
+  return {
+    done,
+    async stop() {
+      if (outputs.length > 0) loadNative().stopRun(runId);
+      await done;
+    },
+  };
+}
+
+/**
+ * Executes every output declared since the previous run, then forgets them. Resolves when
+ * every source is done (static) or after a stop: Ctrl-C (SIGINT) stops a run cleanly,
+ * flushing its outputs.
+ */
+export async function run(options: RunOptions = {}): Promise<void> {
+  const handle = start(options);
+  const onSignal = () => {
+    void handle.stop();
+  };
+  process.once("SIGINT", onSignal);
+  try {
+    await handle.done;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+  }
 }
 
 /**

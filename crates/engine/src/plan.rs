@@ -226,6 +226,10 @@ pub struct SourceSpec {
     /// Connector options (csv delimiter, quote, header…), free-form.
     #[serde(default)]
     pub options: serde_json::Value,
+    /// Streaming mode: how often a commit closes (ms); the run uses the shortest among its
+    /// sources (default 1500).
+    #[serde(default)]
+    pub autocommit_ms: Option<u64>,
 }
 
 /// An output of the program.

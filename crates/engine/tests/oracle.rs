@@ -221,7 +221,15 @@ fn random_changes(
 
 fn run_plan(plan: Plan, threads: usize) -> BTreeMap<u32, Vec<(Key, Row, Time, Diff)>> {
     let env = Arc::new(TestEnvironment::default());
-    run(Arc::new(plan), RunOptions { threads }, env.clone()).expect("run succeeds");
+    run(
+        Arc::new(plan),
+        RunOptions {
+            threads,
+            ..Default::default()
+        },
+        env.clone(),
+    )
+    .expect("run succeeds");
     let collected = env.collected.lock().unwrap().clone();
     collected
 }

@@ -7,6 +7,7 @@ import { nodeOf, type TableLike } from "../table.js";
 import { csv } from "./csv.js";
 import { jsonlines } from "./jsonlines.js";
 import { plaintext } from "./plaintext.js";
+import { subscribe } from "../subscribe.js";
 
 export type { CsvReadOptions } from "./csv.js";
 export type { JsonLinesReadOptions } from "./jsonlines.js";
@@ -23,4 +24,5 @@ export const io = {
   jsonlines,
   plaintext,
   null: { write: writeNull },
+  subscribe,
 } as const;

@@ -40,13 +40,17 @@ export function sourceTable<R extends Row>(
     );
   }
   const options = { ...connectorOptions };
-  if (common.autocommitMs !== undefined) options.autocommit_ms = common.autocommitMs;
+  const autocommit = common.autocommitMs;
+  if (autocommit !== undefined && (!Number.isFinite(autocommit) || autocommit < 1)) {
+    fail("INVALID_ARGUMENT", `io.${kind}.read: autocommitMs must be a positive number`, site);
+  }
   const spec: Omit<SourceSpec, "mode"> = {
     name: common.name ?? `${kind}:${path}`,
     kind,
     path,
     primary_key: columns.primaryKey,
     options,
+    ...(autocommit !== undefined ? { autocommit_ms: Math.round(autocommit) } : {}),
   };
   const node = new PlanNode(
     [...columns.names],

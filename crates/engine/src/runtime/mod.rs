@@ -1,0 +1,128 @@
+//! Runs a plan on timely workers: builds the dataflow on every worker, feeds the inputs
+//! (static rows, connector readers, the error log), closes commits on the commit clock, and
+//! steps until the outputs are complete — or until the run is asked to stop.
+
+mod clock;
+mod sources;
+mod worker;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub use clock::{now_ms, CommitClock};
+
+use crate::connector::{Sink, SinkError, SourceError, SourceReader};
+use crate::error::{EngineError, ErrorEntry};
+use crate::plan::{Node, Output, Plan, SourceSpec};
+
+/// What the engine needs from its host (the Node bindings, or a test): connectors.
+pub trait Environment: Send + Sync + 'static {
+    /// Opens worker `worker`'s share of a source node.
+    fn open_source(
+        &self,
+        node: &Node,
+        spec: &SourceSpec,
+        worker: usize,
+        peers: usize,
+    ) -> Result<Box<dyn SourceReader>, SourceError>;
+    /// Opens the sink of output number `position` (called on worker 0).
+    fn open_sink(
+        &self,
+        position: usize,
+        output: &Output,
+        node: &Node,
+    ) -> Result<Box<dyn Sink>, SinkError>;
+    /// Receives error-log entries when the plan does not read the error log itself.
+    fn unread_errors(&self, entries: Vec<ErrorEntry>) {
+        for entry in entries.iter().take(20) {
+            eprintln!(
+                "tributary: [{}] {} (row {}; {})",
+                entry.operator, entry.message, entry.row, entry.trace
+            );
+        }
+        if entries.len() > 20 {
+            eprintln!("tributary: … and {} more data errors", entries.len() - 20);
+        }
+    }
+}
+
+/// How to run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Worker threads in this process.
+    pub threads: usize,
+    /// Set to ask a running pipeline to stop: sources close, outputs are flushed.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// The commit interval when no source names one (ms).
+pub const DEFAULT_AUTOCOMMIT_MS: u64 = 1500;
+
+/// Runs `plan` until its sources are exhausted or `options.stop` is set. Blocks the calling
+/// thread (never call it on the JS thread).
+pub fn run(
+    plan: Arc<Plan>,
+    options: RunOptions,
+    env: Arc<dyn Environment>,
+) -> Result<(), EngineError> {
+    validate(&plan)?;
+    let threads = options.threads.max(1);
+    let clock = CommitClock::new(now_ms(), commit_interval(&plan));
+    let abort = Arc::new(AtomicBool::new(false));
+    let stop = options.stop.clone();
+    let guards = timely::execute(timely::Config::process(threads), move |worker| {
+        let shared = worker::Shared {
+            plan: &plan,
+            env: &env,
+            clock,
+            abort: &abort,
+            stop: &stop,
+        };
+        let result = worker::run_worker(worker, &shared);
+        if result.is_err() {
+            abort.store(true, Ordering::SeqCst);
+        }
+        result
+    })
+    .map_err(EngineError::Worker)?;
+    let mut first_error = None;
+    for outcome in guards.join() {
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                first_error.get_or_insert(error);
+            }
+            Err(panic) => {
+                first_error.get_or_insert(EngineError::Worker(panic));
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// The shortest `autocommit_ms` among the plan's streaming sources (or the default).
+fn commit_interval(plan: &Plan) -> u64 {
+    plan.nodes
+        .iter()
+        .filter_map(|node| match &node.op {
+            crate::plan::Op::Source { source } if source.mode == "streaming" => {
+                Some(source.autocommit_ms.unwrap_or(DEFAULT_AUTOCOMMIT_MS))
+            }
+            _ => None,
+        })
+        .min()
+        .unwrap_or(DEFAULT_AUTOCOMMIT_MS)
+}
+
+fn validate(plan: &Plan) -> Result<(), EngineError> {
+    for (index, node) in plan.nodes.iter().enumerate() {
+        if node.columns.len() != node.dtypes.len() {
+            return Err(EngineError::Plan(format!(
+                "node {index}: {} columns but {} types",
+                node.columns.len(),
+                node.dtypes.len()
+            )));
+        }
+    }
+    Ok(())
+}

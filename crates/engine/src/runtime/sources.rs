@@ -1,0 +1,107 @@
+//! The worker's side of a source: its reader, its input, and upsert state for keyed sources.
+
+use std::collections::HashMap;
+
+use crate::connector::{SourceReader, SourceStatus};
+use crate::dataflow::{ErrorBuffer, Input};
+use crate::error::{EngineError, ErrorEntry};
+use crate::value::{Diff, Key, Row, Time};
+
+/// A source being read by this worker.
+pub struct ActiveSource {
+    reader: Box<dyn SourceReader>,
+    input: Input,
+    /// For sources with a primary key: the live row of each key (upsert semantics: a new row
+    /// for a key replaces the old one). Readers of such sources read all of their input on one
+    /// worker, so every occurrence of a key passes through the same map.
+    upsert: Option<HashMap<Key, Row>>,
+    /// The user's call that declared the source.
+    trace: String,
+    /// A static source reads everything it has at one time and then closes.
+    streaming: bool,
+}
+
+/// What one poll of a source did.
+pub enum Polled {
+    /// Produced updates (more may follow at once).
+    Busy,
+    /// Nothing new now; poll again later.
+    Idle,
+    /// Exhausted: the source is closed.
+    Done,
+}
+
+impl ActiveSource {
+    /// Wraps a reader and the input it feeds.
+    pub fn new(
+        reader: Box<dyn SourceReader>,
+        input: Input,
+        keyed: bool,
+        trace: String,
+        streaming: bool,
+    ) -> ActiveSource {
+        let upsert = keyed.then(HashMap::new);
+        ActiveSource {
+            reader,
+            input,
+            upsert,
+            trace,
+            streaming,
+        }
+    }
+
+    /// True for a live (streaming) source.
+    pub fn is_streaming(&self) -> bool {
+        self.streaming
+    }
+
+    /// Moves the input to commit time `time`.
+    pub fn advance_to(&mut self, time: Time) {
+        if *self.input.time() < time {
+            self.input.advance_to(time);
+        }
+    }
+
+    /// Polls the reader once (at most `max` updates) and feeds what it read.
+    pub fn poll(
+        &mut self,
+        buffer: &mut Vec<(Key, Row, Diff)>,
+        source_errors: &mut Vec<ErrorEntry>,
+        errors: &ErrorBuffer,
+        max: usize,
+    ) -> Result<Polled, EngineError> {
+        let status = self.reader.poll(buffer, source_errors, max)?;
+        let produced = !buffer.is_empty();
+        for (key, row, diff) in buffer.drain(..) {
+            self.push(key, row, diff);
+        }
+        let trace = &self.trace;
+        errors.extend(source_errors.drain(..).map(|mut entry| {
+            if entry.trace.is_empty() {
+                entry.trace.clone_from(trace);
+            }
+            entry
+        }));
+        self.input.flush();
+        Ok(match status {
+            SourceStatus::Finished => Polled::Done,
+            SourceStatus::Idle if !produced => Polled::Idle,
+            _ => Polled::Busy,
+        })
+    }
+
+    fn push(&mut self, key: Key, row: Row, diff: Diff) {
+        let Some(live) = self.upsert.as_mut() else {
+            self.input.update((key, row), diff);
+            return;
+        };
+        if diff > 0 {
+            if let Some(old) = live.insert(key, row.clone()) {
+                self.input.update((key, old), -1);
+            }
+            self.input.update((key, row), 1);
+        } else if let Some(old) = live.remove(&key) {
+            self.input.update((key, old), -1);
+        }
+    }
+}

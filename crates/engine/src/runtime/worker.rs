@@ -1,0 +1,253 @@
+//! One worker's life: build the dataflow, feed static rows and sources commit by commit,
+//! feed the error log, and step until every output is complete.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::clock::{now_ms, CommitClock};
+use super::sources::{ActiveSource, Polled};
+use super::Environment;
+use crate::dataflow::{self, ErrorBuffer, Input, OutputContext, SinkOpener};
+use crate::error::{EngineError, ErrorEntry};
+use crate::plan::{Node, Op, Output, Plan, StaticId};
+use crate::value::{Key, Row, Time, Value};
+
+/// Polls at most this many updates from one reader before stepping the dataflow: the bound
+/// on how much a fast source can read ahead of the computation.
+const POLL_BATCH: usize = 64 * 1024;
+
+/// The longest a worker with only idle sources sleeps before looking again.
+const IDLE_PARK: Duration = Duration::from_millis(5);
+
+/// What every worker shares.
+pub struct Shared<'a> {
+    /// The program.
+    pub plan: &'a Plan,
+    /// Connectors.
+    pub env: &'a Arc<dyn Environment>,
+    /// When commits close.
+    pub clock: CommitClock,
+    /// Set when any worker failed.
+    pub abort: &'a AtomicBool,
+    /// Set when the host asks the run to stop.
+    pub stop: &'a AtomicBool,
+}
+
+/// Runs one worker to completion.
+pub fn run_worker(
+    worker: &mut timely::worker::Worker,
+    shared: &Shared<'_>,
+) -> Result<(), EngineError> {
+    let (index, peers) = (worker.index(), worker.peers());
+    let errors = ErrorBuffer::default();
+    let opener: Option<SinkOpener> = if index == 0 {
+        let env = shared.env.clone();
+        Some(Box::new(move |position, output: &Output, node: &Node| {
+            env.open_sink(position, output, node)
+        }))
+    } else {
+        None
+    };
+    let mut outputs = OutputContext::new(opener);
+    let fatal = outputs.fatal.clone();
+    let built = worker.dataflow::<Time, _, _>(|scope| {
+        dataflow::build(scope, shared.plan, &errors, &mut outputs)
+    })?;
+
+    let mut current = shared.clock.time_at(now_ms());
+    let mut max_time = current;
+    let mut active = Vec::new();
+    for (node_index, input) in built.inputs {
+        let node = &shared.plan.nodes[node_index];
+        match &node.op {
+            Op::Static { rows, seed } => {
+                max_time = max_time.max(feed_static(input, rows, *seed, index, peers));
+            }
+            Op::Source { source } => {
+                // A keyed source is read whole by worker 0 so that its upsert map sees every
+                // occurrence of a key in input order; unkeyed sources are shared by all workers.
+                let keyed = !source.primary_key.is_empty();
+                if keyed && index != 0 {
+                    continue;
+                }
+                let (share, shares) = if keyed { (0, 1) } else { (index, peers) };
+                let reader = shared.env.open_source(node, source, share, shares)?;
+                let trace = node.trace.clone().unwrap_or_default();
+                let streaming = source.mode == "streaming";
+                let mut source = ActiveSource::new(reader, input, keyed, trace, streaming);
+                source.advance_to(current);
+                active.push(source);
+            }
+            _ => unreachable!("only static and source nodes are inputs"),
+        }
+    }
+    let streaming = active.iter().any(ActiveSource::is_streaming);
+    let mut error_input = built.error_input;
+    if let Some(input) = error_input.as_mut() {
+        input.advance_to(current);
+    }
+
+    let mut buffer = Vec::new();
+    let mut source_errors = Vec::new();
+    let mut error_rows = 0u64;
+    while !active.is_empty() {
+        if shared.stop.load(Ordering::SeqCst) {
+            active.clear();
+            break;
+        }
+        let now = now_ms();
+        let commit = shared.clock.time_at(now);
+        if commit > current {
+            current = commit;
+            max_time = max_time.max(current);
+            for source in active.iter_mut().filter(|s| s.is_streaming()) {
+                source.advance_to(current);
+            }
+            if let Some(input) = error_input.as_mut() {
+                input.advance_to(current);
+            }
+        }
+        let mut idle = true;
+        let mut slot = 0;
+        while slot < active.len() {
+            match active[slot].poll(&mut buffer, &mut source_errors, &errors, POLL_BATCH)? {
+                Polled::Busy => {
+                    idle = false;
+                    slot += 1;
+                }
+                Polled::Idle => slot += 1,
+                Polled::Done => {
+                    active.swap_remove(slot);
+                }
+            }
+        }
+        if streaming {
+            let mut log = ErrorLogFeed {
+                errors: &errors,
+                env: shared.env,
+                rows: &mut error_rows,
+            };
+            feed_errors(error_input.as_mut(), &mut log, index_seed(index), current);
+        }
+        if idle {
+            worker.step_or_park(Some(shared.clock.until_next(now).min(IDLE_PARK)));
+        } else {
+            worker.step();
+        }
+        check(&fatal, shared.abort)?;
+    }
+
+    while !built.data_probe.done() {
+        worker.step_or_park(None);
+        check(&fatal, shared.abort)?;
+    }
+    match error_input.take() {
+        Some(mut input) => {
+            input.advance_to(max_time.max(*input.time()));
+            let time = *input.time();
+            let mut log = ErrorLogFeed {
+                errors: &errors,
+                env: shared.env,
+                rows: &mut error_rows,
+            };
+            feed_errors(Some(&mut input), &mut log, index_seed(index), time);
+        }
+        None => report_unread(&errors, shared.env),
+    }
+    while !built.output_probe.done() {
+        worker.step_or_park(None);
+        check(&fatal, shared.abort)?;
+    }
+    check(&fatal, shared.abort)?;
+    report_unread(&errors, shared.env);
+    Ok(())
+}
+
+/// Feeds this worker's share of a static table; returns its latest time. The input closes.
+fn feed_static(
+    mut input: Input,
+    rows: &[crate::plan::StaticRow],
+    seed: u64,
+    index: usize,
+    peers: usize,
+) -> Time {
+    let mut latest = 0;
+    for (position, row) in rows.iter().enumerate() {
+        if position % peers != index {
+            continue;
+        }
+        let key = match &row.id {
+            StaticId::Position(n) => Key::for_position(seed, *n),
+            StaticId::Values(values) => Key::for_values(values),
+        };
+        latest = latest.max(row.time);
+        input.update_at(
+            (key, Row::from(row.values.clone())),
+            row.time,
+            row.diff as isize,
+        );
+    }
+    latest
+}
+
+/// Seed of the error-log row ids of worker `index` (ids must differ across workers).
+fn index_seed(index: usize) -> u64 {
+    0xE770_0000 + index as u64
+}
+
+/// Moves buffered error entries into the error-log table (or reports them when the program
+/// does not read the log).
+fn feed_errors(input: Option<&mut Input>, log: &mut ErrorLogFeed<'_>, seed: u64, time: Time) {
+    let ErrorLogFeed { errors, env, rows } = log;
+    if errors.is_empty() {
+        return;
+    }
+    let entries = errors.drain();
+    let Some(input) = input else {
+        env.unread_errors(entries);
+        return;
+    };
+    for entry in entries {
+        input.update_at(
+            (Key::for_position(seed, **rows), error_row(&entry)),
+            time,
+            1,
+        );
+        **rows += 1;
+    }
+}
+
+/// Where error entries come from and how many rows of the log this worker has written.
+struct ErrorLogFeed<'a> {
+    errors: &'a ErrorBuffer,
+    env: &'a Arc<dyn Environment>,
+    rows: &'a mut u64,
+}
+
+fn error_row(entry: &ErrorEntry) -> Row {
+    Row::from(vec![
+        Value::str(&entry.operator),
+        Value::str(&entry.message),
+        Value::str(&entry.row),
+        Value::str(&entry.trace),
+    ])
+}
+
+fn report_unread(errors: &ErrorBuffer, env: &Arc<dyn Environment>) {
+    let entries = errors.drain();
+    if !entries.is_empty() {
+        env.unread_errors(entries);
+    }
+}
+
+fn check(fatal: &RefCell<Option<EngineError>>, abort: &AtomicBool) -> Result<(), EngineError> {
+    if let Some(error) = fatal.borrow_mut().take() {
+        return Err(error);
+    }
+    if abort.load(Ordering::SeqCst) {
+        return Err(EngineError::Worker("another worker failed".into()));
+    }
+    Ok(())
+}

@@ -317,7 +317,7 @@ fn two_workers_split_whole_files() {
     let dir = TempDir::new();
     let root = dir.path().to_string_lossy().into_owned();
     let mut paths = Vec::new();
-    for i in 0..12 {
+    for i in 0..24 {
         paths.push(dir.write(&format!("f{i:02}.txt"), format!("{i}-a\n{i}-b\n")));
     }
     let s = spec("plaintext", &root, "streaming", vec![]);
@@ -347,7 +347,7 @@ fn two_workers_split_whole_files() {
                 assert_eq!(n, per_file);
             }
         }
-        assert_eq!(union.len(), 12 * per_file);
+        assert_eq!(union.len(), 24 * per_file);
     };
     check(&mut workers, 2);
     for p in &paths {
@@ -358,7 +358,7 @@ fn two_workers_split_whole_files() {
         w.settle();
     }
     let total: usize = workers.iter().map(|w| w.state.len()).sum();
-    assert_eq!(total, 36);
+    assert_eq!(total, 72);
 }
 
 #[test]

@@ -130,10 +130,44 @@ fn idle_directory(dir: &Path) {
     );
 }
 
+/// Reads a 1M-line JSON-lines file in static and in streaming mode (rows/s of the first read).
+fn initial_read(dir: &Path) {
+    let path = dir.join("big.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..1_000_000 {
+        writeln!(f, "{{\"word\": \"w{}\", \"n\": {i}}}", i % 1000).unwrap();
+    }
+    drop(f);
+    let columns = ["word".to_string(), "n".to_string()];
+    let dtypes = [DType::Str, DType::Int];
+    for mode in ["static", "streaming"] {
+        let mut s = spec(path.to_str().unwrap());
+        s.kind = "jsonlines".into();
+        s.mode = mode.into();
+        let mut reader = open_file_source(&s, &columns, &dtypes, 0, 1).unwrap();
+        let began = Instant::now();
+        let (mut out, mut errors, mut rows) = (Vec::new(), Vec::new(), 0);
+        loop {
+            out.clear();
+            let status = reader.poll(&mut out, &mut errors, 10_000).unwrap();
+            rows += out.len();
+            if rows == 1_000_000 || status == SourceStatus::Finished {
+                break;
+            }
+        }
+        let secs = began.elapsed().as_secs_f64();
+        println!(
+            "1M JSON lines, {mode}: {:.2} M rows/s",
+            rows as f64 / secs / 1e6
+        );
+    }
+}
+
 fn main() {
     let dir = std::env::temp_dir().join(format!("tributary-watch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     latency(&dir);
     idle_directory(&dir);
+    initial_read(&dir);
     let _ = std::fs::remove_dir_all(&dir);
 }

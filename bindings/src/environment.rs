@@ -6,6 +6,7 @@ use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader};
 use tributary_engine::plan::{Node, Output, SinkSpec, SourceSpec};
 use tributary_engine::runtime::Environment;
 
+use crate::channel::{ChannelReader, NoShare};
 use crate::sinks::{CollectSink, Collected, NullSink};
 use crate::subscribe::{EventChannel, SubscribeSink};
 
@@ -37,6 +38,25 @@ impl Environment for NodeEnvironment {
         peers: usize,
     ) -> Result<Box<dyn SourceReader>, SourceError> {
         match spec.kind.as_str() {
+            "custom" if worker > 0 => Ok(Box::new(NoShare)),
+            "custom" => {
+                let id = spec
+                    .options
+                    .get("channel")
+                    .and_then(|c| c.as_u64())
+                    .ok_or_else(|| SourceError {
+                        source_name: spec.name.clone(),
+                        message: "a custom source needs its channel".into(),
+                    })?;
+                let reader = ChannelReader::open(
+                    &spec.name,
+                    id as u32,
+                    &node.columns,
+                    &node.dtypes,
+                    &spec.primary_key,
+                )?;
+                Ok(Box::new(reader))
+            }
             "csv" | "jsonlines" | "plaintext" => tributary_connectors::open_file_source(
                 spec,
                 &node.columns,

@@ -1,6 +1,7 @@
 //! The napi-rs addon: receives a plan from TypeScript, runs it on the engine off the JS thread,
 //! and hands results back. Marshalling only; no dataflow logic lives here.
 
+mod channel;
 mod encode;
 mod environment;
 mod runs;

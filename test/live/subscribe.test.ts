@@ -11,16 +11,21 @@ type Event =
   | { kind: "timeEnd"; time: number }
   | { kind: "end" };
 
+const KV = tb.schema({ k: tb.types.str, v: tb.types.int });
+
 function totals() {
-  const t = tb.debug.tableFromMarkdown(`
+  const t = tb.debug.tableFromMarkdown(
+    `
     k | v | __time__ | __diff__
     a | 1 | 2        | 1
     b | 2 | 2        | 1
     a | 1 | 4        | -1
     a | 5 | 4        | 1
     b | 2 | 6        | -1
-  `);
-  return t.groupBy(t.k).reduce({ k: tb.this.k, total: tb.reducers.sum(tb.this.v) });
+  `,
+    { schema: KV },
+  );
+  return t.groupBy(t.k).reduce({ k: t.k, total: tb.reducers.sum(t.v) });
 }
 
 function record(events: Event[]): tb.SubscribeCallbacks<{ k: string; total: number }> {

@@ -59,6 +59,14 @@ export interface NativeBinding {
   ): Promise<string>;
   /** Asks the run started with `runId` to stop (sources close, outputs flush). */
   stopRun(runId: number): void;
+  /** Opens the channel of a custom source; returns its id. */
+  channelOpen(): number;
+  /** Pushes rows (JSON array of objects) into a custom source; false once its run ended. */
+  channelPush(channel: number, rowsJson: string): boolean;
+  /** Closes the current commit of a custom source; false once its run ended. */
+  channelCommit(channel: number): boolean;
+  /** Ends a custom source; false once its run ended. */
+  channelClose(channel: number): boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

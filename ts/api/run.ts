@@ -4,6 +4,7 @@
  */
 import { fromNativeError } from "./errors.js";
 import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
+import { startPendingSubjects } from "./io/custom.js";
 import { takeSubscribers } from "./subscribe.js";
 import {
   buildPlan,
@@ -42,11 +43,13 @@ export async function runPlanJson(
   let raw: unknown;
   try {
     const native = loadNative();
-    raw = await native.runPlan(
+    const running = native.runPlan(
       planToJson(plan),
       { threads, ...(control.runId !== undefined ? { runId: control.runId } : {}) },
       control.onEvent ?? null,
     );
+    startPendingSubjects();
+    raw = await running;
   } catch (error) {
     throw fromNativeError(error);
   }

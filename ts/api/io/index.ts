@@ -5,11 +5,14 @@ import { callSite } from "../errors.js";
 import { declareOutput } from "../plan.js";
 import { nodeOf, type TableLike } from "../table.js";
 import { csv } from "./csv.js";
+import { ConnectorSubject, custom } from "./custom.js";
 import { jsonlines } from "./jsonlines.js";
 import { plaintext } from "./plaintext.js";
 import { subscribe } from "../subscribe.js";
 
 export type { CsvReadOptions } from "./csv.js";
+export type { CustomReadOptions } from "./custom.js";
+export { ConnectorSubject } from "./custom.js";
 export type { JsonLinesReadOptions } from "./jsonlines.js";
 export type { CommonReadOptions, ReadMode } from "./source.js";
 
@@ -25,4 +28,6 @@ export const io = {
   plaintext,
   null: { write: writeNull },
   subscribe,
+  custom,
+  ConnectorSubject,
 } as const;

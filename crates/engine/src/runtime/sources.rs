@@ -27,6 +27,8 @@ pub enum Polled {
     Busy,
     /// Nothing new now; poll again later.
     Idle,
+    /// The source closed a commit of its own: the current time should close now.
+    Commit,
     /// Exhausted: the source is closed.
     Done,
 }
@@ -85,6 +87,7 @@ impl ActiveSource {
         self.input.flush();
         Ok(match status {
             SourceStatus::Finished => Polled::Done,
+            SourceStatus::Commit if self.streaming => Polled::Commit,
             SourceStatus::Idle if !produced => Polled::Idle,
             _ => Polled::Busy,
         })

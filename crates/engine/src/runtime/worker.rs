@@ -92,13 +92,19 @@ pub fn run_worker(
     let mut buffer = Vec::new();
     let mut source_errors = Vec::new();
     let mut error_rows = 0u64;
+    // Set when a source closed a commit itself (`ConnectorSubject.commit()`).
+    let mut forced_commit = false;
     while !active.is_empty() {
         if shared.stop.load(Ordering::SeqCst) {
             active.clear();
             break;
         }
         let now = now_ms();
-        let commit = shared.clock.time_at(now);
+        let commit = shared
+            .clock
+            .time_at(now)
+            .max(if forced_commit { current + 1 } else { 0 });
+        forced_commit = false;
         if commit > current {
             current = commit;
             max_time = max_time.max(current);
@@ -118,6 +124,11 @@ pub fn run_worker(
                     slot += 1;
                 }
                 Polled::Idle => slot += 1,
+                Polled::Commit => {
+                    forced_commit = true;
+                    idle = false;
+                    slot += 1;
+                }
                 Polled::Done => {
                     active.swap_remove(slot);
                 }

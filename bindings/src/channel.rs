@@ -1,0 +1,241 @@
+//! `tb.io.custom.read`: a source fed from JavaScript. The TS `ConnectorSubject` pushes batches
+//! of rows (JSON) into a channel; the engine's reader drains it on worker 0.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tributary_engine::connector::{SourceError, SourceReader, SourceStatus};
+use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Value};
+
+/// What the subject sent.
+enum Event {
+    Rows(Vec<serde_json::Map<String, serde_json::Value>>),
+    Commit,
+    Close,
+}
+
+#[derive(Default)]
+struct Channel {
+    events: Mutex<VecDeque<Event>>,
+}
+
+static CHANNELS: LazyLock<Mutex<HashMap<u32, Arc<Channel>>>> = LazyLock::new(Default::default);
+static NEXT_CHANNEL: AtomicU32 = AtomicU32::new(1);
+
+fn channel(id: u32) -> Result<Arc<Channel>> {
+    CHANNELS
+        .lock()
+        .ok()
+        .and_then(|channels| channels.get(&id).cloned())
+        .ok_or_else(|| {
+            Error::from_reason(format!("[TRIBUTARY_SOURCE] no open custom source #{id}"))
+        })
+}
+
+/// Queues an event; `false` when the source is gone (its run ended).
+fn send(id: u32, event: Event) -> Result<bool> {
+    let Ok(channel) = channel(id) else {
+        return Ok(false);
+    };
+    channel
+        .events
+        .lock()
+        .map_err(|_| Error::from_reason("[TRIBUTARY_SOURCE] channel lock poisoned"))?
+        .push_back(event);
+    Ok(true)
+}
+
+/// Opens a channel for a custom source; returns its id.
+#[napi]
+pub fn channel_open() -> u32 {
+    let id = NEXT_CHANNEL.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut channels) = CHANNELS.lock() {
+        channels.insert(id, Arc::new(Channel::default()));
+    }
+    id
+}
+
+/// Pushes rows (a JSON array of objects keyed by column name); `false` when the source's run
+/// has ended.
+#[napi]
+pub fn channel_push(id: u32, rows_json: String) -> Result<bool> {
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(&rows_json)
+        .map_err(|e| {
+            Error::from_reason(format!("[TRIBUTARY_SOURCE] rows must be JSON objects: {e}"))
+        })?;
+    send(id, Event::Rows(rows))
+}
+
+/// Closes the current commit of the source; `false` when the source's run has ended.
+#[napi]
+pub fn channel_commit(id: u32) -> Result<bool> {
+    send(id, Event::Commit)
+}
+
+/// Ends the source: everything pushed so far is final; `false` when its run has ended.
+#[napi]
+pub fn channel_close(id: u32) -> Result<bool> {
+    send(id, Event::Close)
+}
+
+/// Reads a channel for the engine.
+pub struct ChannelReader {
+    name: String,
+    channel: Arc<Channel>,
+    columns: Vec<String>,
+    dtypes: Vec<DType>,
+    primary_key: Vec<usize>,
+    seed: u64,
+    next_position: u64,
+    pending: VecDeque<serde_json::Map<String, serde_json::Value>>,
+    pending_commit: bool,
+    closed: bool,
+    channel_id: u32,
+}
+
+impl ChannelReader {
+    /// The reader of channel `id` for a source with these columns.
+    pub fn open(
+        name: &str,
+        id: u32,
+        columns: &[String],
+        dtypes: &[DType],
+        primary_key: &[usize],
+    ) -> std::result::Result<ChannelReader, SourceError> {
+        let channel = channel(id).map_err(|e| SourceError {
+            source_name: name.to_string(),
+            message: e.reason,
+        })?;
+        Ok(ChannelReader {
+            name: name.to_string(),
+            channel,
+            columns: columns.to_vec(),
+            dtypes: dtypes.to_vec(),
+            primary_key: primary_key.to_vec(),
+            seed: xxhash_rust::xxh3::xxh3_64(format!("custom:{name}").as_bytes()),
+            next_position: 0,
+            pending: VecDeque::new(),
+            pending_commit: false,
+            closed: false,
+            channel_id: id,
+        })
+    }
+
+    fn row(
+        &mut self,
+        object: &serde_json::Map<String, serde_json::Value>,
+        errors: &mut Vec<ErrorEntry>,
+    ) -> (Key, Row) {
+        let position = self.next_position;
+        self.next_position += 1;
+        let mut cells = Vec::with_capacity(self.columns.len());
+        for (column, dtype) in self.columns.iter().zip(&self.dtypes) {
+            let cell = match object.get(column) {
+                None | Some(serde_json::Value::Null) if dtype.is_optional() => Value::None,
+                None => Err(format!("column `{column}` is missing"))
+                    .unwrap_or_else(|m| self.bad(m, position, errors)),
+                Some(value) => {
+                    tributary_connectors::value_from_json(value, dtype).unwrap_or_else(|m| {
+                        self.bad(format!("column `{column}`: {m}"), position, errors)
+                    })
+                }
+            };
+            cells.push(cell);
+        }
+        let key = if self.primary_key.is_empty()
+            || self.primary_key.iter().any(|&i| cells[i].is_error())
+        {
+            Key::for_position(self.seed, position)
+        } else {
+            let values: Vec<Value> = self.primary_key.iter().map(|&i| cells[i].clone()).collect();
+            Key::for_values(&values)
+        };
+        (key, Row::from(cells))
+    }
+
+    fn bad(&self, message: String, position: u64, errors: &mut Vec<ErrorEntry>) -> Value {
+        errors.push(ErrorEntry {
+            operator: format!("custom:{}", self.name),
+            message,
+            row: format!("row #{position}"),
+            trace: String::new(),
+        });
+        Value::Error
+    }
+}
+
+impl Drop for ChannelReader {
+    fn drop(&mut self) {
+        if let Ok(mut channels) = CHANNELS.lock() {
+            channels.remove(&self.channel_id);
+        }
+    }
+}
+
+impl SourceReader for ChannelReader {
+    fn poll(
+        &mut self,
+        out: &mut Vec<(Key, Row, Diff)>,
+        errors: &mut Vec<ErrorEntry>,
+        max: usize,
+    ) -> std::result::Result<SourceStatus, SourceError> {
+        if self.pending.is_empty() && !self.pending_commit && !self.closed {
+            let mut events = self.channel.events.lock().map_err(|_| SourceError {
+                source_name: self.name.clone(),
+                message: "channel lock poisoned".into(),
+            })?;
+            while let Some(event) = events.pop_front() {
+                match event {
+                    Event::Rows(rows) => self.pending.extend(rows),
+                    Event::Commit => {
+                        self.pending_commit = true;
+                        break;
+                    }
+                    Event::Close => {
+                        self.closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        while out.len() < max {
+            let Some(object) = self.pending.pop_front() else {
+                break;
+            };
+            let (key, row) = self.row(&object, errors);
+            out.push((key, row, 1));
+        }
+        if !self.pending.is_empty() {
+            return Ok(SourceStatus::Data);
+        }
+        if self.pending_commit {
+            self.pending_commit = false;
+            return Ok(SourceStatus::Commit);
+        }
+        if self.closed {
+            return Ok(SourceStatus::Finished);
+        }
+        Ok(if out.is_empty() {
+            SourceStatus::Idle
+        } else {
+            SourceStatus::Data
+        })
+    }
+}
+
+/// The reader of workers other than 0: custom sources are fed on worker 0 only.
+pub struct NoShare;
+
+impl SourceReader for NoShare {
+    fn poll(
+        &mut self,
+        _out: &mut Vec<(Key, Row, Diff)>,
+        _errors: &mut Vec<ErrorEntry>,
+        _max: usize,
+    ) -> std::result::Result<SourceStatus, SourceError> {
+        Ok(SourceStatus::Finished)
+    }
+}

@@ -47,7 +47,7 @@ function schemaOf(tb) {
 }
 
 /** The trivial pipeline of every engine case: one expression per row. */
-function trivial(tb, t) {
+function trivial(_tb, t) {
   return t.select({ k: t.k, y: t.x.mul(2).add(1), s: t.s });
 }
 

@@ -1,6 +1,9 @@
 //! `tb.io.custom.read`: a source fed from JavaScript. The TS `ConnectorSubject` pushes batches
 //! of rows (JSON) into a channel; the engine's reader drains it on worker 0.
 
+// The `#[napi]` entry points are only called from JavaScript, so test builds see them unused.
+#![cfg_attr(test, allow(dead_code))]
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -135,8 +138,7 @@ impl ChannelReader {
         for (column, dtype) in self.columns.iter().zip(&self.dtypes) {
             let cell = match object.get(column) {
                 None | Some(serde_json::Value::Null) if dtype.is_optional() => Value::None,
-                None => Err(format!("column `{column}` is missing"))
-                    .unwrap_or_else(|m| self.bad(m, position, errors)),
+                None => self.bad(format!("column `{column}` is missing"), position, errors),
                 Some(value) => {
                     tributary_connectors::value_from_json(value, dtype).unwrap_or_else(|m| {
                         self.bad(format!("column `{column}`: {m}"), position, errors)

@@ -89,7 +89,8 @@ tb.io.subscribe(byCountry, {
 });
 
 const started = performance.now();
-const pipeline = tb.start();
+// TRIBUTARY_MONITORING=dashboard (or log) adds a live view of sources, outputs and errors on stderr.
+const pipeline = tb.start({ monitoring: process.env.TRIBUTARY_MONITORING ?? "none" });
 
 // The feeder: the bundled orders, 250 rows per file, one file every 200 ms.
 const [header, ...lines] = readFileSync(join(here, "data", "orders.csv"), "utf8").trim().split("\n");

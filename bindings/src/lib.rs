@@ -4,6 +4,7 @@
 mod channel;
 mod encode;
 mod environment;
+mod monitor;
 mod runs;
 mod sinks;
 mod subscribe;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tributary_engine::plan::Plan;
-use tributary_engine::runtime::{self, RunOptions};
+use tributary_engine::runtime::{self, RunOptions, RunStats};
 use tributary_engine::EngineError;
 
 use crate::environment::NodeEnvironment;
@@ -30,6 +31,10 @@ pub struct NativeRunOptions {
     pub threads: u32,
     /// A caller-chosen id under which `stopRun` can stop this run.
     pub run_id: Option<u32>,
+    /// `"dashboard"`, `"log"` or `"none"` (default).
+    pub monitoring: Option<String>,
+    /// Serve Prometheus metrics on 127.0.0.1 at this port while the run lasts.
+    pub metrics_port: Option<u32>,
 }
 
 /// Asks the run registered under `run_id` to stop: its sources close and its outputs are
@@ -67,13 +72,38 @@ pub fn run_plan<'env>(
     let threads = options.threads.max(1) as usize;
     let registration = runs::register(options.run_id);
     let stop = registration.flag();
+    let mode = monitor::Mode::parse(options.monitoring.as_deref())
+        .map_err(|m| Error::from_reason(format!("[TRIBUTARY_OPTIONS] {m}")))?;
+    let metrics_port = options
+        .metrics_port
+        .map(|p| {
+            u16::try_from(p).map_err(|_| {
+                Error::from_reason(format!("[TRIBUTARY_OPTIONS] metricsPort {p} is not a port"))
+            })
+        })
+        .transpose()?;
+    let stats = Arc::new(RunStats::for_plan(&plan));
+    let monitor = monitor::start(stats.clone(), mode, metrics_port).map_err(|e| {
+        Error::from_reason(format!(
+            "[TRIBUTARY_OPTIONS] monitoring could not start: {e}"
+        ))
+    })?;
     std::thread::Builder::new()
         .name("tributary-run".into())
         .spawn(move || {
             let _registration = registration;
+            let _monitor = monitor;
             let environment = Arc::new(NodeEnvironment::new(events));
             let collected = environment.collected.clone();
-            let outcome = runtime::run(Arc::new(plan), RunOptions { threads, stop }, environment);
+            let outcome = runtime::run(
+                Arc::new(plan),
+                RunOptions {
+                    threads,
+                    stop,
+                    stats: Some(stats),
+                },
+                environment,
+            );
             match outcome {
                 Ok(()) => {
                     // Encode here, off the JS thread; the resolver only hands the string over.

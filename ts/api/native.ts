@@ -13,6 +13,10 @@ export interface NativeRunOptions {
   threads: number;
   /** An id under which `stopRun` can stop the run. */
   runId?: number;
+  /** `"dashboard"`, `"log"` or `"none"`. */
+  monitoring?: string;
+  /** Port of the Prometheus endpoint on 127.0.0.1. */
+  metricsPort?: number;
 }
 
 /**

@@ -19,8 +19,13 @@ import {
 export interface RunOptions {
   /** Worker threads (default: `TRIBUTARY_THREADS`, else 1). */
   threads?: number;
-  /** Progress reporting (accepted; the engine reports nothing yet). */
+  /**
+   * Progress reporting on stderr: `"dashboard"` (a live table of sources, outputs, latency and
+   * errors), `"log"` (a line per second) or `"none"` (default).
+   */
   monitoring?: "dashboard" | "log" | "none";
+  /** Serve Prometheus metrics at `http://127.0.0.1:<metricsPort>/metrics` while running. */
+  metricsPort?: number;
 }
 
 /** The worker count to use: the option, else `TRIBUTARY_THREADS`, else 1. */
@@ -38,14 +43,24 @@ export function resolveThreads(threads: number | undefined): number {
 export async function runPlanJson(
   plan: PlanJson,
   threads: number,
-  control: { runId?: number; onEvent?: (event: string) => void } = {},
+  control: {
+    runId?: number;
+    onEvent?: (event: string) => void;
+    monitoring?: RunOptions["monitoring"];
+    metricsPort?: number;
+  } = {},
 ): Promise<NativeRunResult> {
   let raw: unknown;
   try {
     const native = loadNative();
     const running = native.runPlan(
       planToJson(plan),
-      { threads, ...(control.runId !== undefined ? { runId: control.runId } : {}) },
+      {
+        threads,
+        ...(control.runId !== undefined ? { runId: control.runId } : {}),
+        ...(control.monitoring !== undefined ? { monitoring: control.monitoring } : {}),
+        ...(control.metricsPort !== undefined ? { metricsPort: control.metricsPort } : {}),
+      },
       control.onEvent ?? null,
     );
     startPendingSubjects();
@@ -84,6 +99,8 @@ export function start(options: RunOptions = {}): RunHandle {
       ? Promise.resolve()
       : runPlanJson(buildPlan(outputs, { forceStatic: false }), threads, {
           runId,
+          ...(options.monitoring !== undefined ? { monitoring: options.monitoring } : {}),
+          ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
           ...(subscribers ? { onEvent: subscribers.onEvent } : {}),
         }).then(() => subscribers?.ended);
   return {

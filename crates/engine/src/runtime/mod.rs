@@ -4,12 +4,14 @@
 
 mod clock;
 mod sources;
+mod stats;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use clock::{now_ms, CommitClock};
+pub use stats::{OutputCounters, RunStats, SourceCounters};
 
 use crate::connector::{Sink, SinkError, SourceError, SourceReader};
 use crate::error::{EngineError, ErrorEntry};
@@ -53,6 +55,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// Set to ask a running pipeline to stop: sources close, outputs are flushed.
     pub stop: Arc<AtomicBool>,
+    /// Live counters for monitoring (made for the plan when not given).
+    pub stats: Option<Arc<RunStats>>,
 }
 
 /// The commit interval when no source names one (ms).
@@ -70,6 +74,10 @@ pub fn run(
     let clock = CommitClock::new(now_ms(), commit_interval(&plan));
     let abort = Arc::new(AtomicBool::new(false));
     let stop = options.stop.clone();
+    let stats = options
+        .stats
+        .clone()
+        .unwrap_or_else(|| Arc::new(RunStats::for_plan(&plan)));
     let guards = timely::execute(timely::Config::process(threads), move |worker| {
         let shared = worker::Shared {
             plan: &plan,
@@ -77,6 +85,7 @@ pub fn run(
             clock,
             abort: &abort,
             stop: &stop,
+            stats: &stats,
         };
         let result = worker::run_worker(worker, &shared);
         if result.is_err() {

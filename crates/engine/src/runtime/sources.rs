@@ -1,6 +1,9 @@
 //! The worker's side of a source: its reader, its input, and upsert state for keyed sources.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::stats::RunStats;
 
 use crate::connector::{SourceReader, SourceStatus};
 use crate::dataflow::{ErrorBuffer, Input};
@@ -19,6 +22,10 @@ pub struct ActiveSource {
     trace: String,
     /// A static source reads everything it has at one time and then closes.
     streaming: bool,
+    /// This source's counters.
+    stats: Arc<RunStats>,
+    /// The source's position among the plan's sources (its counters' slot).
+    slot: usize,
 }
 
 /// What one poll of a source did.
@@ -41,6 +48,7 @@ impl ActiveSource {
         keyed: bool,
         trace: String,
         streaming: bool,
+        (stats, slot): (Arc<RunStats>, usize),
     ) -> ActiveSource {
         let upsert = keyed.then(HashMap::new);
         ActiveSource {
@@ -49,6 +57,8 @@ impl ActiveSource {
             upsert,
             trace,
             streaming,
+            stats,
+            slot,
         }
     }
 
@@ -74,6 +84,10 @@ impl ActiveSource {
     ) -> Result<Polled, EngineError> {
         let status = self.reader.poll(buffer, source_errors, max)?;
         let produced = !buffer.is_empty();
+        if produced {
+            self.stats
+                .read(self.slot, buffer.len() as u64, *self.input.time());
+        }
         for (key, row, diff) in buffer.drain(..) {
             self.push(key, row, diff);
         }

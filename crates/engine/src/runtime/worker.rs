@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use super::clock::{now_ms, CommitClock};
 use super::sources::{ActiveSource, Polled};
+use super::stats::RunStats;
 use super::Environment;
+use crate::connector::{Sink, SinkError};
 use crate::dataflow::{self, ErrorBuffer, Input, OutputContext, SinkOpener};
 use crate::error::{EngineError, ErrorEntry};
 use crate::plan::{Node, Op, Output, Plan, StaticId};
-use crate::value::{Key, Row, Time, Value};
+use crate::value::{Diff, Key, Row, Time, Value};
 
 /// Polls at most this many updates from one reader before stepping the dataflow: the bound
 /// on how much a fast source can read ahead of the computation.
@@ -33,6 +35,8 @@ pub struct Shared<'a> {
     pub abort: &'a AtomicBool,
     /// Set when the host asks the run to stop.
     pub stop: &'a AtomicBool,
+    /// Live counters.
+    pub stats: &'a Arc<RunStats>,
 }
 
 /// Runs one worker to completion.
@@ -44,8 +48,14 @@ pub fn run_worker(
     let errors = ErrorBuffer::default();
     let opener: Option<SinkOpener> = if index == 0 {
         let env = shared.env.clone();
+        let stats = shared.stats.clone();
         Some(Box::new(move |position, output: &Output, node: &Node| {
-            env.open_sink(position, output, node)
+            let inner = env.open_sink(position, output, node)?;
+            Ok(Box::new(CountingSink {
+                inner,
+                stats: stats.clone(),
+                slot: position,
+            }) as Box<dyn Sink>)
         }))
     } else {
         None
@@ -76,7 +86,12 @@ pub fn run_worker(
                 let reader = shared.env.open_source(node, source, share, shares)?;
                 let trace = node.trace.clone().unwrap_or_default();
                 let streaming = source.mode == "streaming";
-                let mut source = ActiveSource::new(reader, input, keyed, trace, streaming);
+                let counters = (
+                    shared.stats.clone(),
+                    RunStats::source_slot(shared.plan, node_index),
+                );
+                let mut source =
+                    ActiveSource::new(reader, input, keyed, trace, streaming, counters);
                 source.advance_to(current);
                 active.push(source);
             }
@@ -139,6 +154,7 @@ pub fn run_worker(
                 errors: &errors,
                 env: shared.env,
                 rows: &mut error_rows,
+                stats: shared.stats,
             };
             feed_errors(error_input.as_mut(), &mut log, index_seed(index), current);
         }
@@ -162,17 +178,18 @@ pub fn run_worker(
                 errors: &errors,
                 env: shared.env,
                 rows: &mut error_rows,
+                stats: shared.stats,
             };
             feed_errors(Some(&mut input), &mut log, index_seed(index), time);
         }
-        None => report_unread(&errors, shared.env),
+        None => report_unread(&errors, shared.env, shared.stats),
     }
     while !built.output_probe.done() {
         worker.step_or_park(None);
         check(&fatal, shared.abort)?;
     }
     check(&fatal, shared.abort)?;
-    report_unread(&errors, shared.env);
+    report_unread(&errors, shared.env, shared.stats);
     Ok(())
 }
 
@@ -211,11 +228,17 @@ fn index_seed(index: usize) -> u64 {
 /// Moves buffered error entries into the error-log table (or reports them when the program
 /// does not read the log).
 fn feed_errors(input: Option<&mut Input>, log: &mut ErrorLogFeed<'_>, seed: u64, time: Time) {
-    let ErrorLogFeed { errors, env, rows } = log;
+    let ErrorLogFeed {
+        errors,
+        env,
+        rows,
+        stats,
+    } = log;
     if errors.is_empty() {
         return;
     }
     let entries = errors.drain();
+    stats.errors(entries.len() as u64);
     let Some(input) = input else {
         env.unread_errors(entries);
         return;
@@ -235,6 +258,7 @@ struct ErrorLogFeed<'a> {
     errors: &'a ErrorBuffer,
     env: &'a Arc<dyn Environment>,
     rows: &'a mut u64,
+    stats: &'a RunStats,
 }
 
 fn error_row(entry: &ErrorEntry) -> Row {
@@ -246,8 +270,9 @@ fn error_row(entry: &ErrorEntry) -> Row {
     ])
 }
 
-fn report_unread(errors: &ErrorBuffer, env: &Arc<dyn Environment>) {
+fn report_unread(errors: &ErrorBuffer, env: &Arc<dyn Environment>, stats: &RunStats) {
     let entries = errors.drain();
+    stats.errors(entries.len() as u64);
     if !entries.is_empty() {
         env.unread_errors(entries);
     }
@@ -261,4 +286,30 @@ fn check(fatal: &RefCell<Option<EngineError>>, abort: &AtomicBool) -> Result<(),
         return Err(EngineError::Worker("another worker failed".into()));
     }
     Ok(())
+}
+
+/// Counts what a sink writes, for monitoring.
+struct CountingSink {
+    inner: Box<dyn Sink>,
+    stats: Arc<RunStats>,
+    slot: usize,
+}
+
+impl Sink for CountingSink {
+    fn write_time(&mut self, time: Time, changes: &[(Key, Row, Diff)]) -> Result<(), SinkError> {
+        self.inner.write_time(time, changes)?;
+        // Live commit times are wall-clock milliseconds; fixture times are small numbers.
+        let latency = if time > 1_000_000_000_000 {
+            now_ms().saturating_sub(time)
+        } else {
+            0
+        };
+        self.stats
+            .wrote(self.slot, changes.len() as u64, time, latency);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), SinkError> {
+        self.inner.finish()
+    }
 }

@@ -6,6 +6,7 @@ import { declareOutput } from "../plan.js";
 import { nodeOf, type TableLike } from "../table.js";
 import { csv } from "./csv.js";
 import { ConnectorSubject, custom } from "./custom.js";
+import { http } from "./http.js";
 import { jsonlines } from "./jsonlines.js";
 import { plaintext } from "./plaintext.js";
 import { subscribe } from "../subscribe.js";
@@ -30,4 +31,5 @@ export const io = {
   subscribe,
   custom,
   ConnectorSubject,
+  http,
 } as const;

@@ -5,7 +5,7 @@
 
 import * as tb from "tributary";
 import { describe, expect, it } from "vitest";
-import { change, expectChanges, expectRows, THREADS } from "../helpers.js";
+import { change, errorLogOf, expectChanges, expectRows, THREADS } from "../helpers.js";
 
 describe.each(THREADS)("threads=%i", (threads) => {
   it("flattens an array column and follows updates and deletions", async () => {
@@ -75,6 +75,25 @@ describe.each(THREADS)("threads=%i", (threads) => {
       { k: "x", w: "h" },
       { k: "x", w: "i" },
     ]);
+  });
+
+  it("flattens JSON arrays into JSON values; a JSON object gives no rows and a log entry", async () => {
+    const Doc = tb.schema({ k: tb.types.str, tags: tb.types.json });
+    const t = tb.debug.tableFromRows(Doc, [
+      { k: "x", tags: ["a", 1, { b: 2 }] },
+      { k: "y", tags: { not: "an array" } },
+      { k: "z", tags: [] },
+    ]);
+    const r = t.flatten(t.tags);
+    expectRows(await tb.debug.compute(r, { threads }), [
+      { k: "x", tags: "a" },
+      { k: "x", tags: 1 },
+      { k: "x", tags: { b: 2 } },
+    ]);
+    const log = await errorLogOf([r], threads);
+    const entries = log.filter((e) => e.operator === "flatten");
+    expect(entries).toHaveLength(1);
+    expect(String(entries[0]!.message)).toContain("not an array");
   });
 
   it("flatten of a non-collection column is a build error", () => {

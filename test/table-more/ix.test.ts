@@ -117,6 +117,20 @@ describe.each(THREADS)("threads=%i", (threads) => {
     ]);
   });
 
+  it("a filter may use the columns of an ix result of the same table", async () => {
+    const t = names();
+    const u = refs();
+    const r = t.ix(t.pointerFrom(u.ref), { optional: true });
+    const known = u.filter(r.name.isNotNull());
+    expectChanges(await tb.debug.computeChanges(known, { threads }), [
+      change({ ref: 1 }, 2, 1),
+      change({ ref: 3 }, 6, 1),
+      change({ ref: 2 }, 8, 1),
+    ]);
+    const ids = await tb.debug.compute(u, { threads, withIds: true });
+    expectRows(await tb.debug.compute(known, { threads, withIds: true }), ids);
+  });
+
   it("ix with a non-pointer expression is a build error", () => {
     const t = names();
     const u = refs();

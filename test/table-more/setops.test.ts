@@ -107,6 +107,29 @@ describe.each(THREADS)("threads=%i", (threads) => {
     ]);
   });
 
+  it("having with several pointers keeps the rows named by all of them", async () => {
+    const t = left();
+    const a = tb.debug.tableFromMarkdown(`
+      ref | __time__
+      1   | 2
+      2   | 2
+      3   | 4
+    `);
+    const b = tb.debug.tableFromMarkdown(`
+      ref | __time__ | __diff__
+      2   | 2        | 1
+      3   | 2        | 1
+      3   | 8        | -1
+    `);
+    const r = t.having(t.pointerFrom(a.ref), t.pointerFrom(b.ref));
+    expectChanges(await tb.debug.computeChanges(r, { threads }), [
+      change({ v: "b" }, 2, 1),
+      change({ v: "c" }, 4, 1),
+      change({ v: "b" }, 6, -1),
+      change({ v: "c" }, 8, -1),
+    ]);
+  });
+
   it("having with a null pointer selects nothing for that row", async () => {
     const t = left();
     const refs = tb.debug.tableFromMarkdown(`

@@ -5,7 +5,14 @@
  * Every function returns a `PlanNode`; `table.ts` wraps it as a table.
  */
 import { type ExprNode, sourcesOf } from "./ast.js";
-import { compile, inheritedColumn, lookupColumn, type Scope, tableScope } from "./compile.js";
+import {
+  compile,
+  inheritedColumn,
+  lookupColumn,
+  requireBool,
+  type Scope,
+  tableScope,
+} from "./compile.js";
 import { assignable, type DType, dtypeName, isKind, optional, unify, unoptional } from "./dtype.js";
 import { fail } from "./errors.js";
 import { toNode } from "./expression.js";
@@ -336,19 +343,25 @@ export function sortNode(
   return node;
 }
 
+/** `input` joined by id with the same-id tables an expression uses, and a scope over it. */
+interface Widened {
+  wide: PlanNode;
+  scope: Scope;
+}
+
 /**
- * A `select` over `input` whose expressions also use columns of tables with the same ids
- * (an `ix` result, a `sort` result…): joins them to `input` by id first. `undefined` when
- * the expressions use no such table (the plain select applies).
+ * When the trees use columns of tables with the same ids as `input` (an `ix` result, a `sort`
+ * result…), joins those tables to `input` by id into one wide node whose first columns are
+ * `input`'s; `undefined` when they use no such table.
  */
-export function selectAcrossTables(
+function widen(
   input: PlanNode,
-  outputs: ReadonlyArray<readonly [string, ExprNode]>,
+  trees: readonly ExprNode[],
   operation: string,
   site: string | undefined,
-): PlanNode | undefined {
+): Widened | undefined {
   const foreign: PlanNode[] = [];
-  for (const [, e] of outputs) {
+  for (const e of trees) {
     for (const src of sourcesOf(e)) {
       if (typeof src === "string" || src === input || foreign.includes(src)) continue;
       if (inheritedColumn(input, src, -1) !== undefined) continue;
@@ -357,7 +370,6 @@ export function selectAcrossTables(
     }
   }
   if (foreign.length === 0) return undefined;
-  // One wide node: input's columns, then each foreign table's, joined by id.
   let wide = input;
   const offsets = new Map<PlanNode, number>();
   for (const other of foreign) {
@@ -399,13 +411,34 @@ export function selectAcrossTables(
       return base.id(src, s);
     },
   };
+  return { wide, scope };
+}
+
+/**
+ * A `select` over `input` whose expressions also use columns of tables with the same ids
+ * (an `ix` result, a `sort` result…): joins them to `input` by id first. `undefined` when
+ * the expressions use no such table (the plain select applies).
+ */
+export function selectAcrossTables(
+  input: PlanNode,
+  outputs: ReadonlyArray<readonly [string, ExprNode]>,
+  operation: string,
+  site: string | undefined,
+): PlanNode | undefined {
+  const widened = widen(
+    input,
+    outputs.map(([, e]) => e),
+    operation,
+    site,
+  );
+  if (!widened) return undefined;
+  const { wide, scope } = widened;
   const compiled = outputs.map(([, e]) => compile(e, { scope, operation, site }));
-  const joined = wide;
   const node = new PlanNode(
     outputs.map(([n]) => n),
     compiled.map((c) => c.dtype),
-    [joined],
-    (ix) => ({ Select: { input: ix(joined), exprs: compiled.map((c) => c.expr) } }),
+    [wide],
+    (ix) => ({ Select: { input: ix(wide), exprs: compiled.map((c) => c.expr) } }),
     site,
     operation,
   );
@@ -416,4 +449,38 @@ export function selectAcrossTables(
     ),
   };
   return node;
+}
+
+/**
+ * A `filter` of `input` whose predicate uses columns of tables with the same ids (see
+ * `selectAcrossTables`); `undefined` when it uses no such table.
+ */
+export function filterAcrossTables(
+  input: PlanNode,
+  predicate: ExprNode,
+  site: string | undefined,
+): PlanNode | undefined {
+  const widened = widen(input, [predicate], "filter", site);
+  if (!widened) return undefined;
+  const { wide, scope } = widened;
+  const c = compile(predicate, { scope, operation: "filter", site });
+  requireBool(c, "filter", site, predicate);
+  const kept = new PlanNode(
+    wide.columns,
+    wide.dtypes,
+    [wide],
+    (ix) => ({ Filter: { input: ix(wide), predicate: c.expr } }),
+    site,
+    "filter",
+  );
+  const exprs = input.columns.map((_, i) => ({ Col: i }));
+  const node = new PlanNode(
+    input.columns,
+    input.dtypes,
+    [kept],
+    (ix) => ({ Select: { input: ix(kept), exprs } }),
+    site,
+    "filter",
+  );
+  return carryAll(node, input);
 }

@@ -32,6 +32,7 @@ import {
 } from "./select-args.js";
 import {
   differenceNode,
+  filterAcrossTables,
   flattenNode,
   havingNode,
   intersectNode,
@@ -324,6 +325,8 @@ export class TableBase<R extends Row = Row> {
     const site = callSite();
     const input = this[tableNode];
     const predicateNode = toNode(predicate);
+    const across = filterAcrossTables(input, predicateNode, site);
+    if (across) return makeTable<R>(across);
     const c = compile(predicateNode, {
       scope: tableScope(input, "filter"),
       operation: "filter",
@@ -495,9 +498,16 @@ export class TableBase<R extends Row = Row> {
     );
   }
 
-  /** The rows whose id is the value of `pointer` (over another table) in some row. */
-  having(pointer: Expression<Pointer | null> | Expression<unknown>): Table<R> {
-    return makeTable<R>(havingNode(this[tableNode], pointer, callSite()));
+  /**
+   * The rows whose id is the value of each pointer (an expression over another table) in some
+   * row of that table; with several pointers, the rows named by all of them.
+   */
+  having(...pointers: Array<Expression<Pointer | null> | Expression<unknown>>): Table<R> {
+    const site = callSite();
+    if (pointers.length === 0) fail("INVALID_ARGUMENT", "having: give at least one pointer", site);
+    let node = this[tableNode];
+    for (const pointer of pointers) node = havingNode(node, pointer, site);
+    return makeTable<R>(node);
   }
 
   /**

@@ -6,6 +6,7 @@ import { type Compiled, type ExprNode, hasReducer } from "./ast.js";
 import { type CompileContext, compile, exprKey, type Scope } from "./compile.js";
 import { type DType, dtypeName, isKind } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
+import { toNode } from "./expression.js";
 import { PlanNode, type ReducerSpec } from "./plan.js";
 import type { Row } from "./schema.js";
 import {
@@ -22,10 +23,62 @@ import { makeTable, type Table } from "./table.js";
 export interface GroupByOptions {
   /** Extra grouping expression used to shard the groups (part of the group key). */
   instance?: unknown;
-  /** Row ids of the result taken from this pointer expression (not supported yet). */
+  /**
+   * Row ids of the result taken from this pointer expression, which must be the only grouping
+   * expression (or given alone: `groupBy({ id: t.ptr })` groups by it).
+   */
   id?: unknown;
-  /** Order of values in `tuple` reducers (not supported yet). */
+  /** Order of the values of `tuple`/`ndarray` reducers (ties by row id). */
   sortBy?: unknown;
+}
+
+/** What the `id` and `sortBy` options change in a reduction. */
+export interface GroupExtras {
+  /** Result ids are the (pointer) value of the first grouping expression. */
+  idFromKey: boolean;
+  /** Sort key of `tuple`/`ndarray` values. */
+  sortBy: ExprNode | undefined;
+}
+
+/** Structural equality of expression trees (tables compared by identity). */
+function sameTree(a: ExprNode, b: ExprNode): boolean {
+  switch (a.k) {
+    case "col":
+      return b.k === "col" && a.src === b.src && a.name === b.name;
+    case "id":
+      return b.k === "id" && a.src === b.src;
+    case "lit":
+      return b.k === "lit" && Object.is(a.value, b.value);
+    case "cast":
+      return b.k === "cast" && JSON.stringify(a.to) === JSON.stringify(b.to) && sameTree(a.arg, b.arg);
+    case "call":
+    case "reducer": {
+      if (b.k !== a.k) return false;
+      const bf = b.k === "call" ? b.f : b.kind;
+      const af = a.k === "call" ? a.f : a.kind;
+      return af === bf && a.args.length === b.args.length && a.args.every((x, i) => sameTree(x, b.args[i]!));
+    }
+  }
+}
+
+/** Checks the `id`/`sortBy` options of `groupBy`; may add the id as the grouping key. */
+export function groupExtras(
+  keys: ExprNode[],
+  options: GroupByOptions | undefined,
+  site: string | undefined,
+): GroupExtras {
+  const sortBy = options?.sortBy === undefined ? undefined : toNode(options.sortBy);
+  if (options?.id === undefined) return { idFromKey: false, sortBy };
+  const id = toNode(options.id);
+  if (keys.length === 0) keys.push(id);
+  else if (keys.length > 1 || !sameTree(keys[0]!, id)) {
+    fail(
+      "INVALID_ARGUMENT",
+      "groupBy: with the id option, group by that pointer expression alone (groupBy(t.ptr, { id: t.ptr }))",
+      site,
+    );
+  }
+  return { idFromKey: true, sortBy };
 }
 
 const NUMERIC_REDUCERS = new Set(["sum", "avg"]);
@@ -63,9 +116,18 @@ export function buildReduce(
   keyNodes: readonly ExprNode[],
   args: readonly unknown[],
   site: string | undefined,
+  extras: GroupExtras = { idFromKey: false, sortBy: undefined },
 ): PlanNode {
   const base: CompileContext = { scope, operation: "groupBy", site };
   const keys = keyNodes.map((k) => compile(k, base));
+  if (extras.idFromKey && !isKind(keys[0]!.dtype, "Pointer")) {
+    fail(
+      "TYPE_MISMATCH",
+      `groupBy: the id option needs a pointer expression, got ${dtypeName(keys[0]!.dtype)}`,
+      site,
+    );
+  }
+  const sortBy = extras.sortBy === undefined ? undefined : compile(extras.sortBy, base).expr;
   const keyIndex = new Map(keys.map((k, i) => [exprKey(k.expr), i]));
   const reducers: ReducerSpec[] = [];
   const reducerIndex = new Map<string, number>();
@@ -99,9 +161,10 @@ export function buildReduce(
         compile(a, { ...base, operation: `reducers.${node.kind}` }),
       );
       const dtype = checkReducer(node.kind, rargs, rs);
+      const sorted = sortBy !== undefined && (node.kind === "tuple" || node.kind === "ndarray");
       const spec: ReducerSpec = {
         kind: node.kind,
-        args: rargs.map((a) => a.expr),
+        args: sorted ? [...rargs.map((a) => a.expr), sortBy] : rargs.map((a) => a.expr),
         skip_nones: node.skipNones,
       };
       const key = exprKey({
@@ -119,6 +182,39 @@ export function buildReduce(
   };
   const outputs = parseOutputs(args, "reduce", site);
   const compiled = outputs.map(([, node]) => compile(node, ctx));
+  if (extras.idFromKey) {
+    // Reduce with the group's pointer as a last column, then re-key by it.
+    const width = compiled.length;
+    const grouped = new PlanNode(
+      [...outputs.map(([name]) => name), "\u0000id"],
+      [...compiled.map((c) => c.dtype), "Pointer"],
+      [input],
+      (ix) => ({
+        GroupBy: {
+          input: ix(input),
+          keys: keys.map((k) => k.expr),
+          reducers,
+          output: [...compiled.map((c) => c.expr), { Col: 0 }],
+        },
+      }),
+      site,
+      "reduce",
+    );
+    return new PlanNode(
+      outputs.map(([name]) => name),
+      compiled.map((c) => c.dtype),
+      [grouped],
+      (ix) => ({
+        Rekey: {
+          input: ix(grouped),
+          pointer: { Col: width },
+          exprs: compiled.map((_, i) => ({ Col: i })),
+        },
+      }),
+      site,
+      "reduce",
+    );
+  }
   return new PlanNode(
     outputs.map(([name]) => name),
     compiled.map((c) => c.dtype),
@@ -141,14 +237,16 @@ export class GroupedTable<R extends Row = Row> {
   readonly #input: PlanNode;
   readonly #scope: Scope;
   readonly #keys: readonly ExprNode[];
+  readonly #extras: GroupExtras | undefined;
   /** Phantom field carrying the input row type (never set). */
   declare readonly __row: R;
 
   /** @internal */
-  constructor(input: PlanNode, scope: Scope, keys: readonly ExprNode[]) {
+  constructor(input: PlanNode, scope: Scope, keys: readonly ExprNode[], extras?: GroupExtras) {
     this.#input = input;
     this.#scope = scope;
     this.#keys = keys;
+    this.#extras = extras;
     // Check the keys now so that mistakes point at the groupBy call.
     const site = callSite();
     for (const k of keys) compile(k, { scope, operation: "groupBy", site });
@@ -158,6 +256,8 @@ export class GroupedTable<R extends Row = Row> {
   reduce<E extends NamedExprs>(exprs: E): Table<Simplify<RowFromNamed<E>>>;
   reduce<const C extends readonly ColumnArg[]>(...columns: C): Table<Simplify<RowFromColumns<C>>>;
   reduce(...args: unknown[]): Table<Row> {
-    return makeTable(buildReduce(this.#input, this.#scope, this.#keys, args, callSite()));
+    return makeTable(
+      buildReduce(this.#input, this.#scope, this.#keys, args, callSite(), this.#extras),
+    );
   }
 }

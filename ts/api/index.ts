@@ -26,7 +26,15 @@ export { type DeferredTable, left, right, thisTable as this } from "./refs.js";
 export { type RunHandle, type RunOptions, run, start } from "./run.js";
 export type { SubscribeCallbacks, SubscribeChange } from "./subscribe.js";
 export { Schema, type SchemaOptions, schema } from "./schema.js";
-export type { ColumnsOf, Table, TableLike } from "./table.js";
+export type {
+  ColumnsOf,
+  ElementOf,
+  IxOptions,
+  IxRow,
+  SortOptions,
+  Table,
+  TableLike,
+} from "./table.js";
 export { TableBase } from "./table.js";
 export { type JsonValue, type Pointer, TypeSpec, types, type ValueOf } from "./types.js";
 

@@ -85,7 +85,16 @@ export type PlanOp =
       };
     }
   | { Concat: { inputs: number[] } }
-  | { ConcatReindex: { inputs: number[] } };
+  | { ConcatReindex: { inputs: number[] } }
+  | { Flatten: { input: number; column: number } }
+  | { UpdateRows: { input: number; update: number } }
+  | { UpdateCells: { input: number; update: number; columns: Array<number | null> } }
+  | { Difference: { input: number; other: number } }
+  | { Intersect: { input: number; others: number[] } }
+  | { Having: { input: number; indexer: number; pointer: PlanExpr } }
+  | { Ix: { source: number; indexer: number; pointer: PlanExpr; optional: boolean } }
+  | { Rekey: { input: number; pointer: PlanExpr; exprs: PlanExpr[] } }
+  | { Sort: { input: number; key: PlanExpr; instance: PlanExpr | undefined } };
 
 /** One table of a serialized plan. */
 export interface PlanNodeJson {

@@ -16,7 +16,7 @@ import {
   toNode,
   wrap,
 } from "./expression.js";
-import { buildReduce, type GroupByOptions, GroupedTable } from "./groupby.js";
+import { buildReduce, type GroupByOptions, GroupedTable, groupExtras } from "./groupby.js";
 import { type JoinOptions, JoinResult } from "./join.js";
 import type { JoinKind } from "./plan.js";
 import { PlanNode } from "./plan.js";
@@ -30,7 +30,45 @@ import {
   type Simplify,
   splitOptions,
 } from "./select-args.js";
+import {
+  differenceNode,
+  filterAcrossTables,
+  flattenNode,
+  havingNode,
+  intersectNode,
+  ixNode,
+  selectAcrossTables,
+  sortNode,
+  updateCellsNode,
+  updateRowsNode,
+} from "./table-more.js";
 import type { Pointer } from "./types.js";
+
+/** Options of `ix` and `ixRef`. */
+export interface IxOptions {
+  /** A missing target (or a null pointer) gives a row of nulls instead of error values. */
+  optional?: boolean;
+}
+
+/** Options of `sort`. */
+export interface SortOptions {
+  /** The sort key (an expression over the table). */
+  key: ExprLike<unknown>;
+  /** Rows are sorted separately per value of this expression. */
+  instance?: ExprLike<unknown>;
+}
+
+/** The type of one element of a flattened column's value. */
+export type ElementOf<T> = T extends readonly (infer E)[]
+  ? E
+  : T extends string
+    ? string
+    : T extends null | undefined
+      ? never
+      : unknown;
+
+/** The rows of `ix`: all columns nullable when `optional`. */
+export type IxRow<R, O> = O extends { optional: true } ? { [K in keyof R]: R[K] | null } : R;
 
 /** The key under which a table keeps its plan node. */
 export const tableNode: unique symbol = Symbol("tributary.tableNode");
@@ -102,6 +140,8 @@ function selectNode(
   operation: string,
   site: string | undefined,
 ): Table<Row> {
+  const across = selectAcrossTables(input, outputs, operation, site);
+  if (across) return makeTable(across);
   const ctx = { scope: tableScope(input, operation), operation, site };
   const compiled = outputs.map(([, e]) => compile(e, ctx));
   const node = new PlanNode(
@@ -285,6 +325,8 @@ export class TableBase<R extends Row = Row> {
     const site = callSite();
     const input = this[tableNode];
     const predicateNode = toNode(predicate);
+    const across = filterAcrossTables(input, predicateNode, site);
+    if (across) return makeTable<R>(across);
     const c = compile(predicateNode, {
       scope: tableScope(input, "filter"),
       operation: "filter",
@@ -332,12 +374,10 @@ export class TableBase<R extends Row = Row> {
     const site = callSite();
     const [cols, options] = splitOptions<GroupByOptions>(args);
     const keys = exprNodes(cols);
-    if (options?.id !== undefined || options?.sortBy !== undefined) {
-      fail("NOT_SUPPORTED", "groupBy: the id and sortBy options are not supported yet", site);
-    }
+    const extras = groupExtras(keys, options, site);
     if (options?.instance !== undefined) keys.push(toNode(options.instance));
     const input = this[tableNode];
-    return new GroupedTable<R>(input, tableScope(input, "groupBy"), keys);
+    return new GroupedTable<R>(input, tableScope(input, "groupBy"), keys, extras);
   }
 
   /** Reduces the whole table to one row. */
@@ -409,6 +449,100 @@ export class TableBase<R extends Row = Row> {
   pointerFrom(...exprs: ExprLike<unknown>[]): Expression<Pointer> {
     const site = callSite();
     return wrap<Pointer>({ k: "call", f: "pointerFrom", args: exprNodes(exprs), site });
+  }
+
+  /**
+   * One row per element of `column` (an array, tuple, JSON array or string); the other columns
+   * are repeated. The element at position `i` of row `id` gets the id `pointerFrom(id, i)`.
+   * A null cell gives no rows.
+   */
+  flatten<K extends keyof R & string>(
+    column: ColumnExpression<R[K], K> | K,
+  ): Table<Simplify<Omit<R, K> & { [P in K]: ElementOf<R[K]> }>> {
+    return makeTable(flattenNode(this[tableNode], column, callSite()));
+  }
+
+  /** Rows of `other` replace the rows of this table with the same id and add the others. */
+  updateRows(other: Table<R> | TableLike): Table<R> {
+    const site = callSite();
+    return makeTable<R>(updateRowsNode(this[tableNode], nodeOf(other, "updateRows", site), site));
+  }
+
+  /**
+   * For ids present in both tables, `other`'s columns overwrite this table's (its columns must
+   * be columns of this table; its ids should be a subset of this table's; others are ignored).
+   */
+  updateCells(other: TableLike): Table<R> {
+    const site = callSite();
+    return makeTable<R>(updateCellsNode(this[tableNode], nodeOf(other, "updateCells", site), site));
+  }
+
+  /** The rows whose id is not in `other`. */
+  difference(other: TableLike): Table<R> {
+    const site = callSite();
+    return makeTable<R>(differenceNode(this[tableNode], nodeOf(other, "difference", site), site));
+  }
+
+  /** The rows whose id is in every one of `others`. */
+  intersect(...others: TableLike[]): Table<R> {
+    const site = callSite();
+    const nodes = others.map((o) => nodeOf(o, "intersect", site));
+    return makeTable<R>(intersectNode(this[tableNode], nodes, "intersect", site));
+  }
+
+  /** The rows whose id is in `other` (whose ids should be a subset of this table's). */
+  restrict(other: TableLike): Table<R> {
+    const site = callSite();
+    return makeTable<R>(
+      intersectNode(this[tableNode], [nodeOf(other, "restrict", site)], "restrict", site),
+    );
+  }
+
+  /**
+   * The rows whose id is the value of each pointer (an expression over another table) in some
+   * row of that table; with several pointers, the rows named by all of them.
+   */
+  having(...pointers: Array<Expression<Pointer | null> | Expression<unknown>>): Table<R> {
+    const site = callSite();
+    if (pointers.length === 0) fail("INVALID_ARGUMENT", "having: give at least one pointer", site);
+    let node = this[tableNode];
+    for (const pointer of pointers) node = havingNode(node, pointer, site);
+    return makeTable<R>(node);
+  }
+
+  /**
+   * The rows of this table named by `pointer`, an expression over another table `u`: the result
+   * has `u`'s ids (one row per row of `u`), so its columns can be used in `u.select(...)`.
+   */
+  ix<O extends IxOptions>(
+    pointer: Expression<Pointer | null> | Expression<unknown>,
+    options?: O,
+  ): Table<Simplify<IxRow<R, O>>> {
+    return makeTable(ixNode(this[tableNode], pointer, options?.optional === true, callSite()));
+  }
+
+  /** `ix(pointerFrom(...values))`: rows looked up by the values their ids derive from. */
+  ixRef(...args: Array<ExprLike<unknown> | IxOptions>): Table<R> {
+    const site = callSite();
+    const [values, options] = splitOptions<IxOptions>(args);
+    if (values.length === 0) fail("INVALID_ARGUMENT", "ixRef: give at least one value", site);
+    const pointer = wrap<Pointer>({ k: "call", f: "pointerFrom", args: exprNodes(values), site });
+    return makeTable<R>(ixNode(this[tableNode], pointer, options?.optional === true, site));
+  }
+
+  /** `[rows where condition is true, rows where it is false]` (null and errors in neither). */
+  split(condition: ExprLike<boolean | null>): [Table<R>, Table<R>] {
+    const negated = wrap<boolean | null>({ k: "call", f: "not", args: [toNode(condition)] });
+    return [this.filter(condition), this.filter(negated)];
+  }
+
+  /**
+   * Adds `prev` and `next`: pointers to the neighbouring rows in `key` order (ties by id)
+   * among the rows of the same `instance`; null at the ends.
+   */
+  sort(options: SortOptions): Table<Simplify<R & { prev: Pointer | null; next: Pointer | null }>> {
+    const site = callSite();
+    return makeTable(sortNode(this[tableNode], options.key, options.instance, site));
   }
 
   /** A short description, e.g. `Table(customer: str, amount: float)`. */

@@ -114,6 +114,92 @@ pub enum Op {
         /// Input nodes (same columns).
         inputs: Vec<usize>,
     },
+    /// `flatten`: one row per element of column `column` (tuple/array, JSON array or
+    /// string); other cells repeated; the element at position `i` of row `id` gets the id
+    /// `Key::for_values([Pointer(id), Int(i)])`.
+    Flatten {
+        /// Input node.
+        input: usize,
+        /// The column flattened.
+        column: usize,
+    },
+    /// `updateRows`: rows of `update` replace the rows of `input` with the same id and add
+    /// the others (same columns, in the same order).
+    UpdateRows {
+        /// Input node.
+        input: usize,
+        /// The table whose rows win.
+        update: usize,
+    },
+    /// `updateCells`: for ids present in both tables, column `c` takes `update`'s column
+    /// `columns[c]` when that is given; rows of `update` with ids not in `input` are ignored.
+    UpdateCells {
+        /// Input node.
+        input: usize,
+        /// The table whose cells win.
+        update: usize,
+        /// For each column of `input`, the column of `update` that overwrites it.
+        columns: Vec<Option<usize>>,
+    },
+    /// `difference`: rows of `input` whose id is not in `other`.
+    Difference {
+        /// Input node.
+        input: usize,
+        /// Table whose ids are removed.
+        other: usize,
+    },
+    /// `intersect` / `restrict`: rows of `input` whose id is in every one of `others`.
+    Intersect {
+        /// Input node.
+        input: usize,
+        /// Tables whose ids are kept.
+        others: Vec<usize>,
+    },
+    /// `having`: rows of `input` whose id is the value of `pointer` (evaluated over rows of
+    /// `indexer`) in at least one row of `indexer`.
+    Having {
+        /// Input node.
+        input: usize,
+        /// The table holding the pointers.
+        indexer: usize,
+        /// Pointer expression over an `indexer` row.
+        pointer: Expr,
+    },
+    /// `ix`: for every row of `indexer`, the row of `source` its `pointer` names, under the
+    /// `indexer` row's id (columns of `source`). A missing target gives `None` cells when
+    /// `optional`, else error cells and a log entry.
+    Ix {
+        /// The table whose rows are fetched.
+        source: usize,
+        /// The table holding the pointers (the result has its ids).
+        indexer: usize,
+        /// Pointer expression over an `indexer` row.
+        pointer: Expr,
+        /// Missing targets give `None` rows instead of errors.
+        optional: bool,
+    },
+    /// Re-keys rows by a pointer value (`groupBy(..., { id })`): new id = value of
+    /// `pointer`, cells = `exprs`; rows whose pointer is not a pointer are dropped and logged.
+    Rekey {
+        /// Input node.
+        input: usize,
+        /// The new id, a pointer expression over the input row.
+        pointer: Expr,
+        /// Output columns over the input row.
+        exprs: Vec<Expr>,
+    },
+    /// `sort`: the input's columns plus `prev` and `next`, pointers to the neighbouring rows
+    /// in `key` order (ties by id) among the rows with the same `instance` value (`None` at
+    /// the ends).
+    Sort {
+        /// Input node.
+        input: usize,
+        /// Sort key over the input row.
+        key: Expr,
+        /// Instance (partition) expression; all rows form one instance when absent.
+        #[serde(default)]
+        instance: Option<Expr>,
+    },
 }
 
 /// One update of a static table.

@@ -2,12 +2,16 @@
 //! Every worker calls [`build`] with the same plan and so builds the same dataflow.
 
 mod errors;
+mod flatten;
+mod ix;
 mod join;
 mod ops;
 mod output;
 mod preaggregate;
 mod reduce;
 mod reducers;
+mod setops;
+mod sort;
 mod stamp;
 
 use differential_dataflow::input::{Input as _, InputSession};
@@ -159,6 +163,70 @@ fn build_operator<'s>(
         )?,
         Op::Concat { inputs } => ops::concat(collect_inputs(colls, inputs)?, false),
         Op::ConcatReindex { inputs } => ops::concat(collect_inputs(colls, inputs)?, true),
+        Op::Flatten { input, column } => {
+            flatten::flatten(input_of(colls, *input)?.clone(), *column, reporter)
+        }
+        Op::UpdateRows { input, update } => setops::update_rows(
+            input_of(colls, *input)?.clone(),
+            input_of(colls, *update)?.clone(),
+        ),
+        Op::UpdateCells {
+            input,
+            update,
+            columns,
+        } => setops::update_cells(
+            input_of(colls, *input)?.clone(),
+            input_of(colls, *update)?.clone(),
+            columns.clone(),
+        ),
+        Op::Difference { input, other } => setops::difference(
+            input_of(colls, *input)?.clone(),
+            input_of(colls, *other)?.clone(),
+        ),
+        Op::Intersect { input, others } => setops::intersect(
+            input_of(colls, *input)?.clone(),
+            collect_inputs(colls, others)?,
+        ),
+        Op::Having {
+            input,
+            indexer,
+            pointer,
+        } => setops::having(
+            input_of(colls, *input)?.clone(),
+            input_of(colls, *indexer)?.clone(),
+            pointer,
+            reporter,
+        )?,
+        Op::Ix {
+            source,
+            indexer,
+            pointer,
+            optional,
+        } => ix::ix(
+            ix::IxInputs {
+                source: input_of(colls, *source)?.clone(),
+                source_width: plan.nodes[*source].columns.len(),
+                indexer: input_of(colls, *indexer)?.clone(),
+            },
+            pointer,
+            *optional,
+            reporter,
+        )?,
+        Op::Rekey {
+            input,
+            pointer,
+            exprs,
+        } => ix::rekey(input_of(colls, *input)?.clone(), pointer, exprs, reporter)?,
+        Op::Sort {
+            input,
+            key,
+            instance,
+        } => sort::sort(
+            input_of(colls, *input)?.clone(),
+            key,
+            instance.as_ref(),
+            reporter,
+        )?,
         Op::Static { .. } | Op::Source { .. } | Op::ErrorLog => {
             unreachable!("inputs are built by `build`")
         }
@@ -185,6 +253,15 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Join { .. } => "join",
         Op::Concat { .. } => "concat",
         Op::ConcatReindex { .. } => "concat_reindex",
+        Op::Flatten { .. } => "flatten",
+        Op::UpdateRows { .. } => "update_rows",
+        Op::UpdateCells { .. } => "update_cells",
+        Op::Difference { .. } => "difference",
+        Op::Intersect { .. } => "intersect",
+        Op::Having { .. } => "having",
+        Op::Ix { .. } => "ix",
+        Op::Rekey { .. } => "with_id",
+        Op::Sort { .. } => "sort",
     }
 }
 
@@ -199,6 +276,35 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
             | Op::Filter { input, .. }
             | Op::Reindex { input, .. }
             | Op::GroupBy { input, .. } => depends.get(*input).copied().unwrap_or(false),
+            Op::Flatten { input, .. } | Op::Rekey { input, .. } | Op::Sort { input, .. } => {
+                depends.get(*input).copied().unwrap_or(false)
+            }
+            Op::UpdateRows {
+                input,
+                update: other,
+            }
+            | Op::UpdateCells {
+                input,
+                update: other,
+                ..
+            }
+            | Op::Difference { input, other }
+            | Op::Having {
+                input,
+                indexer: other,
+                ..
+            }
+            | Op::Ix {
+                source: input,
+                indexer: other,
+                ..
+            } => {
+                depends.get(*input).copied().unwrap_or(false)
+                    || depends.get(*other).copied().unwrap_or(false)
+            }
+            Op::Intersect { input, others } => std::iter::once(input)
+                .chain(others.iter())
+                .any(|i| depends.get(*i).copied().unwrap_or(false)),
             Op::Join { left, right, .. } => {
                 depends.get(*left).copied().unwrap_or(false)
                     || depends.get(*right).copied().unwrap_or(false)

@@ -36,6 +36,8 @@ pub struct Reducer {
     kind: Kind,
     arg: usize,
     skip_nones: bool,
+    /// `tuple` with a second argument: values ordered by it (`groupBy(..., { sortBy })`).
+    sort_by: bool,
 }
 
 impl Reducer {
@@ -69,6 +71,7 @@ impl Reducer {
             kind,
             arg,
             skip_nones: spec.skip_nones,
+            sort_by: kind == Kind::Tuple && spec.args.len() > 1,
         })
     }
 
@@ -153,17 +156,25 @@ impl Reducer {
                 }
             }
             Kind::Tuple | Kind::SortedTuple => {
-                let mut items: Vec<(Key, &Value, Diff)> = values
-                    .map(|(e, d)| (e.2, &e.1[self.arg], d))
-                    .filter(|(_, v, _)| !(self.skip_nones && v.is_none()))
+                let none = Value::None;
+                let mut items: Vec<(&Value, Key, &Value, Diff)> = values
+                    .map(|(e, d)| {
+                        let order = if self.sort_by {
+                            &e.1[self.arg + 1]
+                        } else {
+                            &none
+                        };
+                        (order, e.2, &e.1[self.arg], d)
+                    })
+                    .filter(|(_, _, v, _)| !(self.skip_nones && v.is_none()))
                     .collect();
                 if self.kind == Kind::Tuple {
-                    items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+                    items.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
                 } else {
-                    items.sort_by(|a, b| a.1.cmp(b.1));
+                    items.sort_by(|a, b| a.2.cmp(b.2));
                 }
                 let mut out = Vec::new();
-                for (_, value, diff) in items {
+                for (_, _, value, diff) in items {
                     for _ in 0..diff {
                         out.push(value.clone());
                     }

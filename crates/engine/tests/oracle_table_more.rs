@@ -229,7 +229,15 @@ fn program(t: Vec<StaticRow>, u: Vec<StaticRow>) -> Plan {
 
 fn run_plan(plan: Plan, threads: usize) -> BTreeMap<u32, Vec<(Key, Row, Time, Diff)>> {
     let env = Arc::new(TestEnvironment::default());
-    run(Arc::new(plan), RunOptions { threads }, env.clone()).expect("run succeeds");
+    run(
+        Arc::new(plan),
+        RunOptions {
+            threads,
+            ..Default::default()
+        },
+        env.clone(),
+    )
+    .expect("run succeeds");
     let collected = env.collected.lock().unwrap().clone();
     collected
 }

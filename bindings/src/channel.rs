@@ -23,6 +23,9 @@ enum Event {
 #[derive(Default)]
 struct Channel {
     events: Mutex<VecDeque<Event>>,
+    /// The worker thread reading the channel, woken when something arrives so that a request
+    /// does not wait for the worker's idle park to end.
+    reader: Mutex<Option<std::thread::Thread>>,
 }
 
 static CHANNELS: LazyLock<Mutex<HashMap<u32, Arc<Channel>>>> = LazyLock::new(Default::default);
@@ -48,6 +51,9 @@ fn send(id: u32, event: Event) -> Result<bool> {
         .lock()
         .map_err(|_| Error::from_reason("[TRIBUTARY_SOURCE] channel lock poisoned"))?
         .push_back(event);
+    if let Some(reader) = channel.reader.lock().ok().and_then(|r| r.clone()) {
+        reader.unpark();
+    }
     Ok(true)
 }
 
@@ -112,6 +118,9 @@ impl ChannelReader {
             source_name: name.to_string(),
             message: e.reason,
         })?;
+        if let Ok(mut reader) = channel.reader.lock() {
+            *reader = Some(std::thread::current());
+        }
         Ok(ChannelReader {
             name: name.to_string(),
             channel,

@@ -223,38 +223,25 @@ export function buildPlan(outputs: readonly PendingOutput[], options: SerializeO
   };
 }
 
-/** JSON text of a plan; bigints are written as plain JSON integers. */
+/** Marks a bigint inside JSON text so that it can be turned into a bare integer. */
+const BIGINT_MARK = "\u0000bigint:";
+const BIGINT_TEXT = /"\\u0000bigint:(-?\d+)"/g;
+
+/** JSON text of a plan; bigints are written as plain JSON integers (native JSON.stringify). */
 export function planToJson(value: unknown): string {
-  const parts: string[] = [];
-  const write = (v: unknown): void => {
-    if (v === null || v === undefined) parts.push("null");
-    else if (typeof v === "bigint") parts.push(v.toString());
-    else if (typeof v === "number") {
-      if (!Number.isFinite(v)) throw new Error(`internal: non-finite number ${v} in plan`);
-      parts.push(JSON.stringify(v));
-    } else if (typeof v === "string" || typeof v === "boolean") parts.push(JSON.stringify(v));
-    else if (Array.isArray(v)) {
-      parts.push("[");
-      v.forEach((item, i) => {
-        if (i > 0) parts.push(",");
-        write(item);
-      });
-      parts.push("]");
-    } else if (typeof v === "object") {
-      parts.push("{");
-      let first = true;
-      for (const [key, item] of Object.entries(v)) {
-        if (item === undefined) continue;
-        if (!first) parts.push(",");
-        first = false;
-        parts.push(JSON.stringify(key), ":");
-        write(item);
-      }
-      parts.push("}");
-    } else throw new Error(`internal: cannot serialize ${typeof v} in plan`);
-  };
-  write(value);
-  return parts.join("");
+  let marked = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === "bigint") {
+      marked = true;
+      return `${BIGINT_MARK}${v.toString()}`;
+    }
+    if (typeof v === "number" && !Number.isFinite(v)) {
+      throw new Error(`internal: non-finite number ${v} in plan`);
+    }
+    return v;
+  });
+  if (text === undefined) return "null";
+  return marked ? text.replace(BIGINT_TEXT, "$1") : text;
 }
 
 const pending: PendingOutput[] = [];

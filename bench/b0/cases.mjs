@@ -153,7 +153,29 @@ const cases = {
       await tb.run({ threads: 1, monitoring: "none" });
     });
   },
-  "ingest-columnar": async () => ({ status: "waits for columnar (typed-array) ingest API" }),
+  /** N rows as columns (Float64Array numbers, strings as buffer + offsets) -> select -> null.write. */
+  "ingest-columnar": async () => {
+    const tb = await loadTb();
+    const S = schemaOf(tb);
+    const makeColumns = (n) => {
+      const k = new Float64Array(n);
+      const x = new Float64Array(n);
+      const s = new Array(n);
+      for (let i = 0; i < n; i++) {
+        k[i] = i;
+        x[i] = i + 0.5;
+        s[i] = `s${i % 1000}`;
+      }
+      return { k, x, s };
+    };
+    const small = makeColumns(SMALL);
+    const big = makeColumns(N);
+    return marginal(async (which) => {
+      const t = tb.debug.tableFromColumns(S, which === "big" ? big : small);
+      tb.io.null.write(trivial(tb, t));
+      await tb.run({ threads: 1, monitoring: "none" });
+    });
+  },
   "emit-columnar": async () => ({ status: "waits for columnar output batches" }),
 };
 

@@ -8,6 +8,7 @@ use tributary_engine::runtime::Environment;
 
 use crate::channel::{ChannelReader, NoShare};
 use crate::sinks::{CollectSink, Collected, NullSink};
+use crate::staged::StagedReader;
 use crate::subscribe::{EventChannel, SubscribeSink};
 
 /// Connectors available to plans run from Node.
@@ -38,6 +39,16 @@ impl Environment for NodeEnvironment {
         peers: usize,
     ) -> Result<Box<dyn SourceReader>, SourceError> {
         match spec.kind.as_str() {
+            "staged" => {
+                let id = spec
+                    .options
+                    .get("stage")
+                    .and_then(|c| c.as_u64())
+                    .unwrap_or(0);
+                Ok(Box::new(StagedReader::open(
+                    &spec.name, id as u32, worker, peers,
+                )?))
+            }
             "custom" if worker > 0 => Ok(Box::new(NoShare)),
             "custom" => {
                 let id = spec

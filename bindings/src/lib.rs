@@ -7,6 +7,7 @@ mod environment;
 mod monitor;
 mod runs;
 mod sinks;
+mod staged;
 mod subscribe;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ import type { NativeChange } from "./native.js";
 import { buildPlan, type PlanJson, planToJson } from "./plan.js";
 import { collect } from "./run.js";
 import type { Row } from "./schema.js";
+import { tableFromColumns } from "./columns.js";
 import { tableFromMarkdown, tableFromRows } from "./static.js";
 import { nodeOf, type RowOfTable, type TableLike } from "./table.js";
 import type { Pointer } from "./types.js";
@@ -136,6 +137,7 @@ export function planOf(...tables: TableLike[]): PlanJson {
 export const debug = {
   tableFromMarkdown,
   tableFromRows,
+  tableFromColumns,
   compute,
   computeAndPrint,
   computeChanges,

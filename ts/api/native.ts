@@ -63,6 +63,15 @@ export interface NativeBinding {
   ): Promise<string>;
   /** Asks the run started with `runId` to stop (sources close, outputs flush). */
   stopRun(runId: number): void;
+  /** Turns columns into rows in Rust and keeps them; returns the stage id. */
+  stageColumns(
+    layoutJson: string,
+    numbers: Float64Array[],
+    texts: Buffer[],
+    offsets: Uint32Array[],
+  ): number;
+  /** Forgets staged columns. */
+  unstageColumns(stage: number): void;
   /** Opens the channel of a custom source; returns its id. */
   channelOpen(): number;
   /** Pushes rows (JSON array of objects) into a custom source; false once its run ended. */

@@ -10,6 +10,7 @@ use crate::connector::{Sink, SinkError, SourceError, SourceReader, SourceStatus}
 use crate::dataflow::{self, ErrorBuffer, Input, OutputContext, SinkOpener};
 use crate::error::{EngineError, ErrorEntry};
 use crate::plan::{Node, Op, Output, Plan, SourceSpec, StaticId};
+use crate::udf::UdfRunner;
 use crate::value::{Diff, Key, Row, Time, Value};
 
 /// What the engine needs from its host (the Node bindings, or a test): connectors.
@@ -29,6 +30,10 @@ pub trait Environment: Send + Sync + 'static {
         output: &Output,
         node: &Node,
     ) -> Result<Box<dyn Sink>, SinkError>;
+    /// Runs the plan's user functions (`Udf` nodes); `None` when the host has none.
+    fn udf_runner(&self) -> Option<Arc<dyn UdfRunner>> {
+        None
+    }
     /// Receives error-log entries when the plan does not read the error log itself.
     fn unread_errors(&self, entries: Vec<ErrorEntry>) {
         for entry in entries.iter().take(20) {
@@ -151,8 +156,10 @@ fn run_worker(
     };
     let mut outputs = OutputContext::new(opener);
     let fatal = outputs.fatal.clone();
-    let built = worker
-        .dataflow::<Time, _, _>(|scope| dataflow::build(scope, plan, &errors, &mut outputs))?;
+    let udfs = env.udf_runner();
+    let built = worker.dataflow::<Time, _, _>(|scope| {
+        dataflow::build_with(scope, plan, &errors, &mut outputs, udfs)
+    })?;
 
     let mut max_time: Time = 0;
     let mut active = Vec::new();

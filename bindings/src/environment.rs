@@ -1,10 +1,12 @@
 //! The engine's host environment inside Node: which connector opens which source or sink.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader};
 use tributary_engine::plan::{Node, Output, SinkSpec, SourceSpec};
 use tributary_engine::runtime::Environment;
+use tributary_engine::udf::UdfRunner;
 
 use crate::sinks::{CollectSink, Collected, NullSink};
 
@@ -13,9 +15,15 @@ use crate::sinks::{CollectSink, Collected, NullSink};
 pub struct NodeEnvironment {
     /// Changes gathered by `Collect` sinks.
     pub collected: Collected,
+    /// The run's user functions, when the plan has any.
+    pub udfs: Option<Arc<dyn UdfRunner>>,
 }
 
 impl Environment for NodeEnvironment {
+    fn udf_runner(&self) -> Option<Arc<dyn UdfRunner>> {
+        self.udfs.clone()
+    }
+
     fn open_source(
         &self,
         node: &Node,

@@ -4,6 +4,7 @@
 mod encode;
 mod environment;
 mod sinks;
+pub mod udf;
 
 use std::sync::Arc;
 
@@ -35,21 +36,30 @@ pub fn engine_version() -> String {
 
 /// Runs a plan (JSON) to completion on a background thread; resolves with the collected
 /// outputs as JSON (`{"collected": {"<id>": [[id, cells, time, diff], ...]}}`).
+/// `udfs[i]` is the JS driver of the plan's user function `i` (see `udf.rs`).
 #[napi(ts_return_type = "Promise<string>")]
 pub fn run_plan<'env>(
     env: &'env Env,
     plan_json: String,
     options: NativeRunOptions,
+    udfs: Option<Vec<Function<'env, udf::DriverArgs, Unknown<'static>>>>,
 ) -> Result<Object<'env>> {
     let plan: Plan = serde_json::from_str(&plan_json).map_err(|e| {
         Error::from_reason(format!("[TRIBUTARY_PLAN] the plan could not be read: {e}"))
     })?;
+    let runner = match udfs {
+        Some(udfs) if !udfs.is_empty() => Some(Arc::new(udf::NodeUdfRunner::new(&plan, udfs)?)),
+        _ => None,
+    };
     let (deferred, promise) = env.create_deferred()?;
     let threads = options.threads.max(1) as usize;
     std::thread::Builder::new()
         .name("tributary-run".into())
         .spawn(move || {
-            let environment = Arc::new(NodeEnvironment::default());
+            let environment = Arc::new(NodeEnvironment {
+                udfs: runner.map(|r| r as Arc<dyn tributary_engine::udf::UdfRunner>),
+                ..NodeEnvironment::default()
+            });
             let collected = environment.collected.clone();
             let outcome = runtime::run(Arc::new(plan), RunOptions { threads }, environment);
             match outcome {

@@ -41,6 +41,14 @@ export interface NativeRunResult {
   collected: Record<string, NativeChange[]>;
 }
 
+/**
+ * The driver of one user function, called by the engine (on the JS thread, never blocking
+ * it) with a batch: an answer token, the row count, and one column per argument — a
+ * `Float64Array` when every value is a number, else a JSON array of cells in the tagged
+ * encoding of `decodeCell`. It must answer exactly once with `udfReply(token, ...)`.
+ */
+export type UdfDriver = (token: number, rows: number, columns: Array<Float64Array | string>) => void;
+
 /** The functions the addon exports. */
 export interface NativeBinding {
   /** The engine's version string. */
@@ -50,7 +58,18 @@ export interface NativeBinding {
    * Never blocks the Node thread; rejects with an `Error` whose message starts with a code
    * in brackets, e.g. `[TRIBUTARY_PLAN] ...`.
    */
-  runPlan(planJson: string, options: NativeRunOptions): Promise<string>;
+  runPlan(planJson: string, options: NativeRunOptions, udfs?: UdfDriver[] | null): Promise<string>;
+  /**
+   * Answers a user-function batch: `numbers` (one per row, for int/float results) or `json`
+   * (a JSON array of plan values), and `errors`, a JSON array of `[row, message]` pairs for
+   * the rows that failed. Returns at once; the engine decodes off the JS thread.
+   */
+  udfReply(
+    token: number,
+    numbers: Float64Array | null,
+    json: string | null,
+    errors: string | null,
+  ): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -83,7 +83,18 @@ export type PlanOp =
       };
     }
   | { Concat: { inputs: number[] } }
-  | { ConcatReindex: { inputs: number[] } };
+  | { ConcatReindex: { inputs: number[] } }
+  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } };
+
+/** How the engine drives a user function (`UdfOptions` of `plan.rs`). */
+export interface PlanUdfOptions {
+  name: string;
+  max_batch: number;
+  max_in_flight: number;
+  deterministic: boolean;
+  cache: boolean;
+  propagate_null: boolean;
+}
 
 /** One table of a serialized plan. */
 export interface PlanNodeJson {

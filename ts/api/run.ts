@@ -4,6 +4,7 @@
  */
 import { fromNativeError } from "./errors.js";
 import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
+import { bindUdfs } from "./udf-driver.js";
 import {
   buildPlan,
   type PendingOutput,
@@ -37,7 +38,8 @@ export async function runPlanJson(plan: PlanJson, threads: number): Promise<Nati
   let raw: unknown;
   try {
     const native = loadNative();
-    raw = await native.runPlan(planToJson(plan), { threads });
+    const udfs = bindUdfs(native, plan);
+    raw = await native.runPlan(planToJson(plan), { threads }, udfs.length > 0 ? udfs : null);
   } catch (error) {
     throw fromNativeError(error);
   }

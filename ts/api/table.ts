@@ -31,6 +31,7 @@ import {
   splitOptions,
 } from "./select-args.js";
 import type { Pointer } from "./types.js";
+import { trimTo, UdfLowering } from "./udf-lower.js";
 
 /** The key under which a table keeps its plan node. */
 export const tableNode: unique symbol = Symbol("tributary.tableNode");
@@ -102,17 +103,19 @@ function selectNode(
   operation: string,
   site: string | undefined,
 ): Table<Row> {
-  const ctx = { scope: tableScope(input, operation), operation, site };
+  const udfs = new UdfLowering(input, site);
+  const ctx = { scope: tableScope(input, operation), operation, site, udf: udfs.handler };
   const compiled = outputs.map(([, e]) => compile(e, ctx));
+  const source = udfs.finish();
   const node = new PlanNode(
     outputs.map(([n]) => n),
     compiled.map((c) => c.dtype),
-    [input],
-    (ix) => ({ Select: { input: ix(input), exprs: compiled.map((c) => c.expr) } }),
+    [source],
+    (ix) => ({ Select: { input: ix(source), exprs: compiled.map((c) => c.expr) } }),
     site,
     operation,
   );
-  node.carry = { from: input, map: compiled.map((c) => ("Col" in c.expr ? c.expr.Col : -1)) };
+  node.carry = { from: source, map: compiled.map((c) => ("Col" in c.expr ? c.expr.Col : -1)) };
   return makeTable(node);
 }
 function joinTables<L extends Row, R2 extends Row>(
@@ -285,22 +288,25 @@ export class TableBase<R extends Row = Row> {
     const site = callSite();
     const input = this[tableNode];
     const predicateNode = toNode(predicate);
+    const udfs = new UdfLowering(input, site);
     const c = compile(predicateNode, {
       scope: tableScope(input, "filter"),
       operation: "filter",
       site,
+      udf: udfs.handler,
     });
     requireBool(c, "filter", site, predicateNode);
+    const source = udfs.finish();
     const node = new PlanNode(
-      input.columns,
-      input.dtypes,
-      [input],
-      (ix) => ({ Filter: { input: ix(input), predicate: c.expr } }),
+      source.columns,
+      source.dtypes,
+      [source],
+      (ix) => ({ Filter: { input: ix(source), predicate: c.expr } }),
       site,
       "filter",
     );
-    node.carry = { from: input, map: input.columns.map((_, i) => i) };
-    return makeTable<R>(node);
+    node.carry = { from: source, map: source.columns.map((_, i) => i) };
+    return makeTable<R>(trimTo(node, input.columns.length, site));
   }
 
   /**

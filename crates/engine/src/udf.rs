@@ -25,14 +25,17 @@ pub trait UdfRunner: Send + Sync + 'static {
     fn call(&self, udf: u32, rows: usize, args: Vec<Vec<Value>>, reply: UdfReply);
 }
 
+/// The channel on which an operator receives `(batch id, decoder)` replies.
+pub type ReplySender = Sender<(u64, UdfDecoder)>;
+
 /// Where the result of one batch goes: a channel to the operator plus a thread-safe wake-up.
 pub struct UdfReply {
-    inner: Option<(u64, Sender<(u64, UdfDecoder)>, SyncActivator)>,
+    inner: Option<(u64, ReplySender, SyncActivator)>,
 }
 
 impl UdfReply {
     /// A reply slot for batch `batch` of an operator.
-    pub fn new(batch: u64, sender: Sender<(u64, UdfDecoder)>, activator: SyncActivator) -> Self {
+    pub fn new(batch: u64, sender: ReplySender, activator: SyncActivator) -> Self {
         UdfReply {
             inner: Some((batch, sender, activator)),
         }

@@ -264,7 +264,9 @@ fn non_deterministic_retractions_keep_the_value() {
 #[test]
 fn cache_calls_once_per_distinct_arguments() {
     for threads in [1, 2] {
-        let rows = (0..300).map(|i| row(i, (i % 5) as i64, 1 + i / 100, 1)).collect();
+        let rows = (0..300)
+            .map(|i| row(i, (i % 5) as i64, 1 + i / 100, 1))
+            .collect();
         let options = UdfOptions {
             cache: true,
             max_batch: 16,

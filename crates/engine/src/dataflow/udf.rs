@@ -128,7 +128,16 @@ pub fn udf<'s>(
                 move |(input, frontier), output| {
                     input.for_each(|capability, data| {
                         for ((key, row, args), time, diff) in data.drain(..) {
-                            state.arrive(&capability, time, Item { key, row, args, diff });
+                            state.arrive(
+                                &capability,
+                                time,
+                                Item {
+                                    key,
+                                    row,
+                                    args,
+                                    diff,
+                                },
+                            );
                         }
                     });
                     state.receive(&mut reporter);
@@ -152,10 +161,7 @@ pub fn udf<'s>(
 
 impl Slot {
     fn busy(&self) -> bool {
-        !self.pending.is_empty()
-            || self.in_flight > 0
-            || self.waiting > 0
-            || !self.ready.is_empty()
+        !self.pending.is_empty() || self.in_flight > 0 || self.waiting > 0 || !self.ready.is_empty()
     }
 }
 
@@ -226,8 +232,11 @@ impl UdfState {
             let outcomes: Vec<UdfOutcome> = match decoder() {
                 Ok(outcomes) if outcomes.len() == batch.rows => outcomes,
                 Ok(outcomes) => {
-                    let message =
-                        format!("returned {} results for {} rows", outcomes.len(), batch.rows);
+                    let message = format!(
+                        "returned {} results for {} rows",
+                        outcomes.len(),
+                        batch.rows
+                    );
                     vec![Err(message); batch.rows]
                 }
                 Err(message) => vec![Err(message); batch.rows],

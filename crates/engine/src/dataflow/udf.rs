@@ -432,6 +432,14 @@ impl UdfState {
         let mut rows = 0;
         for item in items {
             if self.options.cache {
+                // Results that came back since the row arrived.
+                if let Some(value) = self.cache.get(&item.args) {
+                    let update = emit(&item, value.clone(), time);
+                    if let Some(slot) = self.times.get_mut(&time) {
+                        slot.ready.push(update);
+                    }
+                    continue;
+                }
                 // Arguments already out in another batch wait for that batch's result.
                 if let Some(waiters) = self.awaited.get_mut(&item.args) {
                     waiters.push((time, item));

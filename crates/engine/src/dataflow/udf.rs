@@ -415,8 +415,9 @@ impl UdfState {
             if len == 0 || (len < max_batch && !complete) {
                 return;
             }
+            // From the back: taking from the front would move the whole backlog per batch.
             let take = len.min(max_batch);
-            let items: Vec<Item> = slot.pending.drain(..take).collect();
+            let items: Vec<Item> = slot.pending.split_off(len - take);
             self.send(time, items);
         }
     }

@@ -31,9 +31,6 @@ use crate::value::{Diff, Key, Row, Time, Value};
 /// The argument values of one row.
 type Args = Vec<Value>;
 
-/// An update with its evaluated arguments, as the operator receives it.
-type ArgUpdate = ((Key, Row, Args), Time, Diff);
-
 /// One row update waiting for its function result.
 struct Item {
     key: Key,
@@ -80,28 +77,26 @@ pub fn udf<'s>(
 ) -> Result<Coll<'s>, EngineError> {
     let compiled = compile_all(args)?;
     let scope = input.inner.scope();
-    let mut arg_reporter = reporter.clone();
-    let with_args = input.map(move |(key, row)| {
-        let values: Args = compiled
-            .iter()
-            .map(|e| e.eval(&row, &[Some(key)], &mut arg_reporter.scratch))
-            .collect();
-        arg_reporter.flush_row(Some(key), &row);
-        (key, row, values)
-    });
     // Equal arguments meet on one worker when results are cached (so the function runs once
     // per distinct arguments); a row and its retractions meet on one worker otherwise.
-    let by_args = options.cache;
-    let route = Exchange::new(move |update: &ArgUpdate| {
-        let (key, _, args) = &update.0;
-        if by_args {
-            Key::for_values(args).route()
-        } else {
-            key.route()
+    let by_args = options.cache.then(|| compiled.clone());
+    let mut scratch = Vec::new();
+    let route = Exchange::new(move |update: &((Key, Row), Time, Diff)| {
+        let (key, row) = &update.0;
+        match &by_args {
+            Some(exprs) => {
+                let args: Args = exprs
+                    .iter()
+                    .map(|e| e.eval(row, &[Some(*key)], &mut scratch))
+                    .collect();
+                scratch.clear();
+                Key::for_values(&args).route()
+            }
+            None => key.route(),
         }
     });
     let options = options.clone();
-    let stream = with_args
+    let stream = input
         .inner
         .unary_frontier::<CapacityContainerBuilder<Vec<((Key, Row), Time, Diff)>>, _, _, _>(
             route,
@@ -127,7 +122,12 @@ pub fn udf<'s>(
                 };
                 move |(input, frontier), output| {
                     input.for_each(|capability, data| {
-                        for ((key, row, args), time, diff) in data.drain(..) {
+                        for ((key, row), time, diff) in data.drain(..) {
+                            let args: Args = compiled
+                                .iter()
+                                .map(|e| e.eval(&row, &[Some(key)], &mut reporter.scratch))
+                                .collect();
+                            reporter.flush_row(Some(key), &row);
                             state.arrive(
                                 &capability,
                                 time,
@@ -430,6 +430,7 @@ impl UdfState {
         let mut positions = Vec::with_capacity(items.len());
         let mut sent = Vec::with_capacity(items.len());
         let mut seen: HashMap<Args, usize> = HashMap::new();
+        let keep_args = self.options.cache || !self.options.deterministic;
         let mut rows = 0;
         for item in items {
             if self.options.cache {
@@ -456,8 +457,16 @@ impl UdfState {
                 }
                 seen.insert(item.args.clone(), rows);
             }
-            for (column, value) in columns.iter_mut().zip(&item.args) {
-                column.push(value.clone());
+            let mut item = item;
+            if keep_args {
+                for (column, value) in columns.iter_mut().zip(&item.args) {
+                    column.push(value.clone());
+                }
+            } else {
+                // Only the cache and the memory of non-deterministic results need them later.
+                for (column, value) in columns.iter_mut().zip(item.args.drain(..)) {
+                    column.push(value);
+                }
             }
             positions.push(rows);
             sent.push(item);
@@ -491,8 +500,11 @@ impl UdfState {
 
 /// The output update of `item` with the function's `value` appended.
 fn emit(item: &Item, value: Value, time: Time) -> ((Key, Row), Time, Diff) {
-    let mut cells = Vec::with_capacity(item.row.len() + 1);
-    cells.extend(item.row.iter().cloned());
-    cells.push(value);
-    ((item.key, Row::from(cells)), time, item.diff)
+    let cells: Row = item
+        .row
+        .iter()
+        .cloned()
+        .chain(std::iter::once(value))
+        .collect();
+    ((item.key, cells), time, item.diff)
 }

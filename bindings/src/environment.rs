@@ -1,10 +1,12 @@
 //! The engine's host environment inside Node: which connector opens which source or sink.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader};
 use tributary_engine::plan::{Node, Output, SinkSpec, SourceSpec};
 use tributary_engine::runtime::Environment;
+use tributary_engine::udf::UdfRunner;
 
 use crate::channel::{ChannelReader, NoShare};
 use crate::sinks::{CollectSink, Collected, NullSink};
@@ -18,19 +20,27 @@ pub struct NodeEnvironment {
     pub collected: Collected,
     /// The JS handler of subscribe events, when the run has subscribers.
     events: Option<EventChannel>,
+    /// The run's user functions, when the plan has any.
+    pub udfs: Option<Arc<dyn UdfRunner>>,
 }
 
 impl NodeEnvironment {
-    /// An environment whose subscribe sinks send to `events`.
-    pub fn new(events: Option<EventChannel>) -> NodeEnvironment {
+    /// An environment whose subscribe sinks send to `events` and whose user functions run on
+    /// `udfs`.
+    pub fn new(events: Option<EventChannel>, udfs: Option<Arc<dyn UdfRunner>>) -> NodeEnvironment {
         NodeEnvironment {
             collected: Collected::default(),
             events,
+            udfs,
         }
     }
 }
 
 impl Environment for NodeEnvironment {
+    fn udf_runner(&self) -> Option<Arc<dyn UdfRunner>> {
+        self.udfs.clone()
+    }
+
     fn open_source(
         &self,
         node: &Node,

@@ -9,6 +9,7 @@ mod runs;
 mod sinks;
 mod staged;
 mod subscribe;
+pub mod udf;
 
 use std::sync::Arc;
 
@@ -54,6 +55,7 @@ pub fn engine_version() -> String {
 /// Runs a plan (JSON) to completion on a background thread; resolves with the collected
 /// outputs as JSON (`{"collected": {"<id>": [[id, cells, time, diff], ...]}}`).
 /// `on_event` receives subscribe events as JSON text (see `subscribe.rs`).
+/// `udfs[i]` is the JS driver of the plan's user function `i` (see `udf.rs`).
 #[napi(ts_return_type = "Promise<string>")]
 pub fn run_plan<'env>(
     env: &'env Env,
@@ -62,6 +64,7 @@ pub fn run_plan<'env>(
     #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_event: Option<
         Function<'env, String, ()>,
     >,
+    udfs: Option<Vec<Function<'env, udf::DriverArgs, Unknown<'static>>>>,
 ) -> Result<Object<'env>> {
     let plan: Plan = serde_json::from_str(&plan_json).map_err(|e| {
         Error::from_reason(format!("[TRIBUTARY_PLAN] the plan could not be read: {e}"))
@@ -69,6 +72,10 @@ pub fn run_plan<'env>(
     let events = on_event
         .map(|f| subscribe::EventChannel::new(&f))
         .transpose()?;
+    let runner = match udfs {
+        Some(udfs) if !udfs.is_empty() => Some(Arc::new(udf::NodeUdfRunner::new(&plan, udfs)?)),
+        _ => None,
+    };
     let (deferred, promise) = env.create_deferred()?;
     let threads = options.threads.max(1) as usize;
     let registration = runs::register(options.run_id);
@@ -94,7 +101,10 @@ pub fn run_plan<'env>(
         .spawn(move || {
             let _registration = registration;
             let _monitor = monitor;
-            let environment = Arc::new(NodeEnvironment::new(events));
+            let environment = Arc::new(NodeEnvironment::new(
+                events,
+                runner.map(|r| r as Arc<dyn tributary_engine::udf::UdfRunner>),
+            ));
             let collected = environment.collected.clone();
             let outcome = runtime::run(
                 Arc::new(plan),

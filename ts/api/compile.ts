@@ -7,6 +7,7 @@ import { type DType, isKind, unoptional } from "./dtype.js";
 import { fail } from "./errors.js";
 import type { PlanExpr, PlanNode } from "./plan.js";
 import { inferCall, inferCast } from "./typing.js";
+import { UDF_CALL, udfCallInfo } from "./udf-registry.js";
 import { encodeLiteral, encodeValue, msToNs } from "./values.js";
 
 /** How column and id references are resolved in one operation. */
@@ -29,6 +30,11 @@ export interface CompileContext {
   reducer?: (node: Extract<ExprNode, { k: "reducer" }>) => Compiled;
   /** The call site of the operation (fallback for messages). */
   site: string | undefined;
+  /**
+   * Handles user-function calls (`tb.udf`): the operation lowers them into a `Udf` node before
+   * it and gets back a reference to the appended column. Absent where they are not supported.
+   */
+  udf?: (node: Extract<ExprNode, { k: "call" }>, ctx: CompileContext) => Compiled;
 }
 
 /** Describes a reference source for messages. */
@@ -106,6 +112,14 @@ export function compile(node: ExprNode, ctx: CompileContext): Compiled {
 }
 
 function compileCall(node: Extract<ExprNode, { k: "call" }>, ctx: CompileContext): Compiled {
+  if (node.f === UDF_CALL && udfCallInfo(node)) {
+    if (ctx.udf) return ctx.udf(node, ctx);
+    return fail(
+      "INVALID_ARGUMENT",
+      `${ctx.operation}: JavaScript functions (tb.udf/tb.apply) cannot be used here; compute them in a select or withColumns first`,
+      node.site ?? ctx.site,
+    );
+  }
   const args: Array<Compiled | undefined> = node.args.map((a) =>
     a.k === "lit" && a.dtype === undefined ? undefined : compile(a, ctx),
   );
@@ -250,6 +264,7 @@ export function eagerType(node: ExprNode, cache?: WeakMap<ExprNode, DType>): DTy
       const known = n === node ? undefined : cache?.get(n);
       return known === undefined ? undefined : { expr: { Col: 0 }, dtype: known };
     },
+    udf: udfTypeOnly,
     reducer: (r) => ({
       expr: { Col: 0 },
       dtype: reducerType(
@@ -259,6 +274,11 @@ export function eagerType(node: ExprNode, cache?: WeakMap<ExprNode, DType>): DTy
     }),
   };
   return compile(node, ctx).dtype;
+}
+
+/** Types a user-function call without lowering it (for checks made while building). */
+export function udfTypeOnly(node: Extract<ExprNode, { k: "call" }>): Compiled {
+  return { expr: { Col: 0 }, dtype: udfCallInfo(node)?.dtype ?? "Any" };
 }
 
 /** Result type of a reducer given its argument types. */

@@ -3,7 +3,7 @@
  * Output expressions may combine reducers and grouping expressions freely.
  */
 import { type Compiled, type ExprNode, hasReducer } from "./ast.js";
-import { type CompileContext, compile, exprKey, type Scope } from "./compile.js";
+import { type CompileContext, compile, exprKey, type Scope, udfTypeOnly } from "./compile.js";
 import { type DType, dtypeName, isKind } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
 import { toNode } from "./expression.js";
@@ -18,6 +18,8 @@ import {
   type Simplify,
 } from "./select-args.js";
 import { makeTable, type Table } from "./table.js";
+import { renumber, UdfLowering } from "./udf-lower.js";
+import { hasUdfCall } from "./udf-registry.js";
 
 /** Options of `groupBy` (last argument). */
 export interface GroupByOptions {
@@ -118,7 +120,8 @@ export function buildReduce(
   site: string | undefined,
   extras: GroupExtras = { idFromKey: false, sortBy: undefined },
 ): PlanNode {
-  const base: CompileContext = { scope, operation: "groupBy", site };
+  const udfs = new UdfLowering(input, site);
+  const base: CompileContext = { scope, operation: "groupBy", site, udf: udfs.handler };
   const keys = keyNodes.map((k) => compile(k, base));
   if (extras.idFromKey && !isKind(keys[0]!.dtype, "Pointer")) {
     fail(
@@ -138,15 +141,19 @@ export function buildReduce(
       `reduce: ${what} is neither a grouping column nor inside a reducer; wrap it in a tb.reducers.* call or add it to groupBy(...)`,
       s ?? site,
     );
+  const post = new UdfLowering(undefined, site);
   const ctx: CompileContext = {
     operation: "reduce",
     site,
+    udf: post.handler,
     scope: {
       column: (_src, name, s) => notGrouped(`column "${name}"`, s),
       id: (_src, s) => notGrouped("the row id", s),
     },
     override(node) {
       if (node.k === "lit" || node.k === "reducer" || hasReducer(node)) return undefined;
+      // Functions over group values run after the reduce, unless the call is a key itself.
+      if (hasUdfCall(node) && !keyNodes.includes(node)) return undefined;
       const c = compile(node, { ...base, operation: "reduce" });
       const i = keyIndex.get(exprKey(c.expr));
       if (i !== undefined) return { expr: { Col: i }, dtype: keys[i]!.dtype };
@@ -182,16 +189,24 @@ export function buildReduce(
   };
   const outputs = parseOutputs(args, "reduce", site);
   const compiled = outputs.map(([, node]) => compile(node, ctx));
+  const source = udfs.finish();
   if (extras.idFromKey) {
+    if (!post.empty) {
+      fail(
+        "NOT_SUPPORTED",
+        "reduce: functions over reduce results cannot be combined with groupBy's id option yet",
+        site,
+      );
+    }
     // Reduce with the group's pointer as a last column, then re-key by it.
     const width = compiled.length;
     const grouped = new PlanNode(
       [...outputs.map(([name]) => name), "\u0000id"],
       [...compiled.map((c) => c.dtype), "Pointer"],
-      [input],
+      [source],
       (ix) => ({
         GroupBy: {
-          input: ix(input),
+          input: ix(source),
           keys: keys.map((k) => k.expr),
           reducers,
           output: [...compiled.map((c) => c.expr), { Col: 0 }],
@@ -215,13 +230,43 @@ export function buildReduce(
       "reduce",
     );
   }
+  if (!post.empty) {
+    // Functions over reduce results: reduce to [group values..., reducer results...], append
+    // the functions' columns, then select the outputs.
+    const width = keys.length + reducers.length;
+    const raw = new PlanNode(
+      [...keys.map((_, i) => `__key${i}`), ...reducers.map((_, j) => `__reducer${j}`)],
+      [...keys.map((k) => k.dtype), ...reducerTypes],
+      [source],
+      (ix) => ({
+        GroupBy: {
+          input: ix(source),
+          keys: keys.map((k) => k.expr),
+          reducers,
+          output: Array.from({ length: width }, (_, i) => ({ Col: i })),
+        },
+      }),
+      site,
+      "reduce",
+    );
+    const lowered = post.finishOver(raw);
+    const exprs = compiled.map((c) => renumber(c.expr, width));
+    return new PlanNode(
+      outputs.map(([name]) => name),
+      compiled.map((c) => c.dtype),
+      [lowered],
+      (ix) => ({ Select: { input: ix(lowered), exprs } }),
+      site,
+      "reduce",
+    );
+  }
   return new PlanNode(
     outputs.map(([name]) => name),
     compiled.map((c) => c.dtype),
-    [input],
+    [source],
     (ix) => ({
       GroupBy: {
-        input: ix(input),
+        input: ix(source),
         keys: keys.map((k) => k.expr),
         reducers,
         output: compiled.map((c) => c.expr),
@@ -249,7 +294,7 @@ export class GroupedTable<R extends Row = Row> {
     this.#extras = extras;
     // Check the keys now so that mistakes point at the groupBy call.
     const site = callSite();
-    for (const k of keys) compile(k, { scope, operation: "groupBy", site });
+    for (const k of keys) compile(k, { scope, operation: "groupBy", site, udf: udfTypeOnly });
   }
 
   /** One row per group; outputs may use reducers and grouping columns. */

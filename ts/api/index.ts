@@ -37,6 +37,15 @@ export type {
 } from "./table.js";
 export { TableBase } from "./table.js";
 export { type JsonValue, type Pointer, TypeSpec, types, type ValueOf } from "./types.js";
+export {
+  apply,
+  type ElementsOf,
+  type Udf,
+  type UdfArgs,
+  type UdfBatchOptions,
+  type UdfOptions,
+  udf,
+} from "./udf.js";
 
 /** The row type of a schema or a table: `tb.RowOf<typeof Order>`. */
 export type RowOf<X> = X extends Schema<infer R> ? R : X extends TableLike ? RowOfTable<X> : never;

@@ -20,6 +20,8 @@ import {
   splitOptions,
 } from "./select-args.js";
 import { makeTable, type Table } from "./table.js";
+import { hasUdfCall } from "./udf-registry.js";
+import { trimTo, UdfLowering } from "./udf-lower.js";
 
 /** Options of a join (last argument). */
 export interface JoinOptions {
@@ -190,6 +192,8 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   readonly #site: string | undefined;
   /** The joined pairs as one table (all left columns, all right columns, both ids). */
   readonly #flat: PlanNode | undefined;
+  /** The inputs the join reads: the sides, plus columns of functions in the conditions. */
+  readonly #inputs: [PlanNode, PlanNode];
   /** Phantom field carrying the row types (never set). */
   declare readonly __rows: [L, R];
 
@@ -201,7 +205,9 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     id: JoinId,
     site: string | undefined,
     flat: PlanNode | undefined,
+    inputs: [PlanNode, PlanNode] = [left, right],
   ) {
+    this.#inputs = inputs;
     this.#left = left;
     this.#right = right;
     this.#kind = kind;
@@ -223,6 +229,8 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   ): JoinResult<L, R> {
     const leftKeys: PlanExpr[] = [];
     const rightKeys: PlanExpr[] = [];
+    const leftUdfs = new UdfLowering(left, site);
+    const rightUdfs = new UdfLowering(right, site);
     conditions.forEach((cond, n) => {
       const node = cond instanceof Expression ? cond[exprNode] : undefined;
       if (node?.k !== "call" || node.f !== "eq" || node.args.length !== 2) {
@@ -247,11 +255,13 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
         scope: sideScope(left, "left", right, "join"),
         operation: "join",
         site: node.site ?? site,
+        udf: leftUdfs.handler,
       });
       const cb: Compiled = compile(b, {
         scope: sideScope(right, "right", left, "join"),
         operation: "join",
         site: node.site ?? site,
+        udf: rightUdfs.handler,
       });
       if (unify(ca.dtype, cb.dtype) === "Any" && ca.dtype !== "Any" && cb.dtype !== "Any") {
         fail(
@@ -270,7 +280,17 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
         fail("INVALID_ARGUMENT", "join: the id option must be tb.left.id or tb.right.id", site);
       id = sideOf(node.src, left, right, undefined, "join", site) === "left" ? "Left" : "Right";
     }
-    return new JoinResult<L, R>(left, right, kind, [leftKeys, rightKeys], id, site, undefined);
+    const inputs: [PlanNode, PlanNode] = [leftUdfs.finish(), rightUdfs.finish()];
+    return new JoinResult<L, R>(
+      left,
+      right,
+      kind,
+      [leftKeys, rightKeys],
+      id,
+      site,
+      undefined,
+      inputs,
+    );
   }
 
   #joinNode(
@@ -287,8 +307,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
         id: this.#id,
       },
     };
-    const left = this.#left;
-    const right = this.#right;
+    const [left, right] = this.#inputs;
     return new PlanNode(
       columns,
       dtypes,
@@ -302,8 +321,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   /** The joined pairs as one table (built once per result). */
   #flatten(): PlanNode {
     if (this.#flat) return this.#flat;
-    const nl = this.#left.columns.length;
-    const _nr = this.#right.columns.length;
+    const nl = this.#inputs[0].columns.length;
     const scope = joinScope(this.#left, this.#right, this.#kind, pairLayout(nl), "join");
     const leftCols = this.#left.columns.map((c) => scope.column("left", c, this.#site));
     const rightCols = this.#right.columns.map((c) => scope.column("right", c, this.#site));
@@ -325,7 +343,9 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
 
   #scope(operation: string): Scope {
     const nl = this.#left.columns.length;
-    const layout = this.#flat ? flatLayout(nl, this.#right.columns.length) : pairLayout(nl);
+    const layout = this.#flat
+      ? flatLayout(nl, this.#right.columns.length)
+      : pairLayout(this.#inputs[0].columns.length);
     return joinScope(this.#left, this.#right, this.#kind, layout, operation);
   }
 
@@ -335,13 +355,24 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   select(...args: unknown[]): Table<Row> {
     const site = callSite();
     const outputs = parseOutputs(args, "join select", site);
-    const ctx = { scope: this.#scope("join select"), operation: "join select", site };
+    if (!this.#flat && outputs.some(([, e]) => hasUdfCall(e))) {
+      // Functions run over the joined pairs as one table.
+      const flat = this.#withFlat();
+      return (flat.select as (...a: unknown[]) => Table<Row>).apply(flat, args);
+    }
+    const udfs = this.#flat ? new UdfLowering(this.#flat, site) : undefined;
+    const ctx = {
+      scope: this.#scope("join select"),
+      operation: "join select",
+      site,
+      udf: udfs?.handler,
+    };
     const compiled = outputs.map(([, e]) => compile(e, ctx));
     const names = outputs.map(([n]) => n);
     const dtypes = compiled.map((c) => c.dtype);
     const exprs = compiled.map((c) => c.expr);
-    if (!this.#flat) return makeTable(this.#joinNode(names, dtypes, exprs, site));
-    const input = this.#flat;
+    if (!this.#flat || !udfs) return makeTable(this.#joinNode(names, dtypes, exprs, site));
+    const input = udfs.finish();
     return makeTable(
       new PlanNode(
         names,
@@ -357,10 +388,17 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   /** Keeps the pairs where `predicate` is true. */
   filter(predicate: ExprLike<boolean | null>): JoinResult<L, R> {
     const site = callSite();
-    const [input, flat] = this.#flatScope("join filter");
+    const [flatInput, flat] = this.#flatScope("join filter");
     const predicateNode = toNode(predicate);
-    const c = compile(predicateNode, { scope: flat, operation: "join filter", site });
+    const udfs = new UdfLowering(flatInput, site);
+    const c = compile(predicateNode, {
+      scope: flat,
+      operation: "join filter",
+      site,
+      udf: udfs.handler,
+    });
     requireBool(c, "join filter", site, predicateNode);
+    const input = udfs.finish();
     const filtered = new PlanNode(
       input.columns,
       input.dtypes,
@@ -376,7 +414,22 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       [this.#leftKeys, this.#rightKeys],
       this.#id,
       this.#site,
-      filtered,
+      trimTo(filtered, flatInput.columns.length, site),
+      this.#inputs,
+    );
+  }
+
+  /** The same join, with its pairs materialized as one table. */
+  #withFlat(): JoinResult<L, R> {
+    return new JoinResult<L, R>(
+      this.#left,
+      this.#right,
+      this.#kind,
+      [this.#leftKeys, this.#rightKeys],
+      this.#id,
+      this.#site,
+      this.#flatten(),
+      this.#inputs,
     );
   }
 

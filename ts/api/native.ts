@@ -47,6 +47,14 @@ export interface NativeRunResult {
   collected: Record<string, NativeChange[]>;
 }
 
+/**
+ * The driver of one user function, called by the engine (on the JS thread, never blocking
+ * it) with a batch: an answer token, the row count, and one column per argument — a
+ * `Float64Array` when every value is a number, else a JSON array of cells in the tagged
+ * encoding of `decodeCell`. It must answer exactly once with `udfReply(token, ...)`.
+ */
+export type UdfDriver = (token: number, rows: number, columns: Array<Float64Array | string>) => void;
+
 /** The functions the addon exports. */
 export interface NativeBinding {
   /** The engine's version string. */
@@ -60,6 +68,7 @@ export interface NativeBinding {
     planJson: string,
     options: NativeRunOptions,
     onEvent?: ((event: string) => void) | null,
+    udfs?: UdfDriver[] | null,
   ): Promise<string>;
   /** Asks the run started with `runId` to stop (sources close, outputs flush). */
   stopRun(runId: number): void;
@@ -80,6 +89,17 @@ export interface NativeBinding {
   channelCommit(channel: number): boolean;
   /** Ends a custom source; false once its run ended. */
   channelClose(channel: number): boolean;
+  /**
+   * Answers a user-function batch: `numbers` (one per row, for int/float results) or `json`
+   * (a JSON array of plan values), and `errors`, a JSON array of `[row, message]` pairs for
+   * the rows that failed. Returns at once; the engine decodes off the JS thread.
+   */
+  udfReply(
+    token: number,
+    numbers: Float64Array | null,
+    json: string | null,
+    errors: string | null,
+  ): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

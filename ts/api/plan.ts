@@ -94,7 +94,18 @@ export type PlanOp =
   | { Having: { input: number; indexer: number; pointer: PlanExpr } }
   | { Ix: { source: number; indexer: number; pointer: PlanExpr; optional: boolean } }
   | { Rekey: { input: number; pointer: PlanExpr; exprs: PlanExpr[] } }
-  | { Sort: { input: number; key: PlanExpr; instance: PlanExpr | undefined } };
+  | { Sort: { input: number; key: PlanExpr; instance: PlanExpr | undefined } }
+  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } };
+
+/** How the engine drives a user function (`UdfOptions` of `plan.rs`). */
+export interface PlanUdfOptions {
+  name: string;
+  max_batch: number;
+  max_in_flight: number;
+  deterministic: boolean;
+  cache: boolean;
+  propagate_null: boolean;
+}
 
 /** One table of a serialized plan. */
 export interface PlanNodeJson {

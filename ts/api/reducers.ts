@@ -5,6 +5,7 @@ import type { ExprNode } from "./ast.js";
 import { callSite } from "./errors.js";
 import { Expression, type ExprLike, toNode } from "./expression.js";
 import type { Pointer } from "./types.js";
+import { stateful } from "./udf.js";
 
 /** Options of `tuple`/`sortedTuple`. */
 export interface TupleReducerOptions {
@@ -25,6 +26,8 @@ function reducer<T>(kind: string, args: unknown[], skipNones = false): Expressio
 
 /** The reducers. */
 export const reducers = {
+  /** A custom reducer in JavaScript (`combine(state, ...values)` folded over each group). */
+  stateful,
   /** Number of rows. */
   count: (): Expression<number> => reducer("count", []),
   /** Number of distinct values. */

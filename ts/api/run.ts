@@ -6,6 +6,7 @@ import { fromNativeError } from "./errors.js";
 import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
 import { startPendingSubjects } from "./io/custom.js";
 import { takeSubscribers } from "./subscribe.js";
+import { bindUdfs } from "./udf-driver.js";
 import {
   buildPlan,
   type PendingOutput,
@@ -53,6 +54,7 @@ export async function runPlanJson(
   let raw: unknown;
   try {
     const native = loadNative();
+    const udfs = bindUdfs(native, plan);
     const running = native.runPlan(
       planToJson(plan),
       {
@@ -62,6 +64,7 @@ export async function runPlanJson(
         ...(control.metricsPort !== undefined ? { metricsPort: control.metricsPort } : {}),
       },
       control.onEvent ?? null,
+      udfs.length > 0 ? udfs : null,
     );
     startPendingSubjects();
     raw = await running;

@@ -43,6 +43,7 @@ import {
   updateRowsNode,
 } from "./table-more.js";
 import type { Pointer } from "./types.js";
+import { trimTo, UdfLowering } from "./udf-lower.js";
 
 /** Options of `ix` and `ixRef`. */
 export interface IxOptions {
@@ -142,17 +143,19 @@ function selectNode(
 ): Table<Row> {
   const across = selectAcrossTables(input, outputs, operation, site);
   if (across) return makeTable(across);
-  const ctx = { scope: tableScope(input, operation), operation, site };
+  const udfs = new UdfLowering(input, site);
+  const ctx = { scope: tableScope(input, operation), operation, site, udf: udfs.handler };
   const compiled = outputs.map(([, e]) => compile(e, ctx));
+  const source = udfs.finish();
   const node = new PlanNode(
     outputs.map(([n]) => n),
     compiled.map((c) => c.dtype),
-    [input],
-    (ix) => ({ Select: { input: ix(input), exprs: compiled.map((c) => c.expr) } }),
+    [source],
+    (ix) => ({ Select: { input: ix(source), exprs: compiled.map((c) => c.expr) } }),
     site,
     operation,
   );
-  node.carry = { from: input, map: compiled.map((c) => ("Col" in c.expr ? c.expr.Col : -1)) };
+  node.carry = { from: source, map: compiled.map((c) => ("Col" in c.expr ? c.expr.Col : -1)) };
   return makeTable(node);
 }
 function joinTables<L extends Row, R2 extends Row>(
@@ -327,22 +330,25 @@ export class TableBase<R extends Row = Row> {
     const predicateNode = toNode(predicate);
     const across = filterAcrossTables(input, predicateNode, site);
     if (across) return makeTable<R>(across);
+    const udfs = new UdfLowering(input, site);
     const c = compile(predicateNode, {
       scope: tableScope(input, "filter"),
       operation: "filter",
       site,
+      udf: udfs.handler,
     });
     requireBool(c, "filter", site, predicateNode);
+    const source = udfs.finish();
     const node = new PlanNode(
-      input.columns,
-      input.dtypes,
-      [input],
-      (ix) => ({ Filter: { input: ix(input), predicate: c.expr } }),
+      source.columns,
+      source.dtypes,
+      [source],
+      (ix) => ({ Filter: { input: ix(source), predicate: c.expr } }),
       site,
       "filter",
     );
-    node.carry = { from: input, map: input.columns.map((_, i) => i) };
-    return makeTable<R>(node);
+    node.carry = { from: source, map: source.columns.map((_, i) => i) };
+    return makeTable<R>(trimTo(node, input.columns.length, site));
   }
 
   /**

@@ -11,3 +11,4 @@ pub use error::{EngineError, ErrorEntry};
 pub use value::{DType, Diff, Key, Row, Time, Value};
 pub mod dataflow;
 pub mod runtime;
+pub mod udf;

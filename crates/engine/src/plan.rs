@@ -200,6 +200,52 @@ pub enum Op {
         #[serde(default)]
         instance: Option<Expr>,
     },
+    /// Calls a user function (`tb.udf`/`tb.apply`, run by the host through a
+    /// [`crate::udf::UdfRunner`]) on `args` and appends its result as a new last column;
+    /// ids unchanged. Rows whose call failed get an error value and an error-log entry.
+    Udf {
+        /// Input node.
+        input: usize,
+        /// The function's index in the run's list of functions.
+        udf: u32,
+        /// Argument expressions over the input row.
+        args: Vec<Expr>,
+        /// Batching, caching and retraction behaviour.
+        #[serde(default)]
+        options: UdfOptions,
+    },
+}
+
+/// How the engine drives one user function.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UdfOptions {
+    /// The function's name, for error messages.
+    pub name: String,
+    /// Most rows handed over in one call of the host.
+    pub max_batch: usize,
+    /// Most batches of one operator (per worker) waiting for results at once.
+    pub max_in_flight: usize,
+    /// Same arguments give the same result: retractions are re-evaluated. When false, results
+    /// are remembered per (row id, arguments) so that a retraction retracts the same value.
+    pub deterministic: bool,
+    /// Remember results by arguments for the whole run (calls once per distinct arguments).
+    pub cache: bool,
+    /// A `None` argument gives a `None` result without calling the function.
+    pub propagate_null: bool,
+}
+
+impl Default for UdfOptions {
+    fn default() -> Self {
+        UdfOptions {
+            name: String::new(),
+            max_batch: 1024,
+            max_in_flight: 4,
+            deterministic: true,
+            cache: false,
+            propagate_null: false,
+        }
+    }
 }
 
 /// One update of a static table.

@@ -13,6 +13,7 @@ mod reducers;
 mod setops;
 mod sort;
 mod stamp;
+mod udf;
 
 use differential_dataflow::input::{Input as _, InputSession};
 use differential_dataflow::VecCollection;
@@ -20,11 +21,14 @@ use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use timely::dataflow::operators::Probe;
 use timely::dataflow::Scope;
 
+use std::sync::Arc;
+
 pub use errors::ErrorBuffer;
 pub use output::{OutputContext, SinkOpener};
 
 use crate::error::EngineError;
 use crate::plan::{Node, Op, Plan};
+use crate::udf::UdfRunner;
 use crate::value::{Diff, Key, Row, Time};
 
 /// A table inside the dataflow: `(row id, row)` updates.
@@ -54,6 +58,17 @@ pub fn build<'s>(
     errors: &ErrorBuffer,
     outputs: &mut OutputContext,
 ) -> Result<Built, EngineError> {
+    build_with(scope, plan, errors, outputs, None)
+}
+
+/// [`build`], with the runner of the plan's user functions (`Udf` nodes need one).
+pub fn build_with<'s>(
+    scope: Scope<'s, Time>,
+    plan: &Plan,
+    errors: &ErrorBuffer,
+    outputs: &mut OutputContext,
+    udfs: Option<Arc<dyn UdfRunner>>,
+) -> Result<Built, EngineError> {
     let mut colls: Vec<Coll<'s>> = Vec::with_capacity(plan.nodes.len());
     let mut inputs = Vec::new();
     let mut error_input = None;
@@ -74,6 +89,19 @@ pub fn build<'s>(
                 let (input, coll) = scope.new_collection::<(Key, Row), Diff>();
                 error_input = Some(input);
                 coll
+            }
+            Op::Udf {
+                input,
+                udf,
+                args,
+                options,
+            } => {
+                let runner = udfs.clone().ok_or_else(|| {
+                    EngineError::Plan("the plan calls user functions but none were given".into())
+                })?;
+                let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
+                let input = input_of(&colls, *input)?.clone();
+                udf::udf(input, *udf, args, options, runner, reporter)?
             }
             _ => build_operator(&colls, plan, node, errors)?,
         };
@@ -227,8 +255,8 @@ fn build_operator<'s>(
             instance.as_ref(),
             reporter,
         )?,
-        Op::Static { .. } | Op::Source { .. } | Op::ErrorLog => {
-            unreachable!("inputs are built by `build`")
+        Op::Static { .. } | Op::Source { .. } | Op::ErrorLog | Op::Udf { .. } => {
+            unreachable!("inputs and user functions are built by `build`")
         }
     })
 }
@@ -262,6 +290,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Ix { .. } => "ix",
         Op::Rekey { .. } => "with_id",
         Op::Sort { .. } => "sort",
+        Op::Udf { .. } => "udf",
     }
 }
 
@@ -275,6 +304,7 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
             Op::Select { input, .. }
             | Op::Filter { input, .. }
             | Op::Reindex { input, .. }
+            | Op::Udf { input, .. }
             | Op::GroupBy { input, .. } => depends.get(*input).copied().unwrap_or(false),
             Op::Flatten { input, .. } | Op::Rekey { input, .. } | Op::Sort { input, .. } => {
                 depends.get(*input).copied().unwrap_or(false)

@@ -16,6 +16,7 @@ pub use stats::{OutputCounters, RunStats, SourceCounters};
 use crate::connector::{Sink, SinkError, SourceError, SourceReader};
 use crate::error::{EngineError, ErrorEntry};
 use crate::plan::{Node, Output, Plan, SourceSpec};
+use crate::udf::UdfRunner;
 
 /// What the engine needs from its host (the Node bindings, or a test): connectors.
 pub trait Environment: Send + Sync + 'static {
@@ -34,6 +35,10 @@ pub trait Environment: Send + Sync + 'static {
         output: &Output,
         node: &Node,
     ) -> Result<Box<dyn Sink>, SinkError>;
+    /// Runs the plan's user functions (`Udf` nodes); `None` when the host has none.
+    fn udf_runner(&self) -> Option<Arc<dyn UdfRunner>> {
+        None
+    }
     /// Receives error-log entries when the plan does not read the error log itself.
     fn unread_errors(&self, entries: Vec<ErrorEntry>) {
         for entry in entries.iter().take(20) {

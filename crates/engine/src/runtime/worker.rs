@@ -62,8 +62,9 @@ pub fn run_worker(
     };
     let mut outputs = OutputContext::new(opener);
     let fatal = outputs.fatal.clone();
+    let udfs = shared.env.udf_runner();
     let built = worker.dataflow::<Time, _, _>(|scope| {
-        dataflow::build(scope, shared.plan, &errors, &mut outputs)
+        dataflow::build_with(scope, shared.plan, &errors, &mut outputs, udfs)
     })?;
 
     let mut current = shared.clock.time_at(now_ms());

@@ -1,0 +1,220 @@
+/**
+ * JavaScript functions in pipelines: `tb.udf(fn, { returns, ... })` and `tb.apply(fn, ...args)`.
+ * A call builds an expression; the operation using it lowers it into a `Udf` plan node (see
+ * `udf-lower.ts`) and the engine hands the rows to the function in batches (`udf-driver.ts`).
+ */
+import type { ExprNode } from "./ast.js";
+import { callSite, fail } from "./errors.js";
+import { callNode, Expression, type ExprLike, toNode } from "./expression.js";
+import { type TypeSpec, types } from "./types.js";
+import { registerUdfCall, UDF_CALL } from "./udf-registry.js";
+
+/** Batch mode: the function receives one array per argument and returns an array. */
+export interface UdfBatchOptions {
+  /** Most rows per call (default 1024). */
+  maxSize?: number;
+}
+
+/** Options of `tb.udf`. */
+export interface UdfOptions<R> {
+  /** The result type (`tb.types.*`); required, it types the column. */
+  returns: TypeSpec<R>;
+  /** Call the function on arrays of rows instead of one row at a time. */
+  batch?: UdfBatchOptions;
+  /** Remember results by arguments for the whole run (one call per distinct arguments). */
+  cache?: boolean;
+  /** Calls again after a throw or rejection, this many times, waiting longer each time. */
+  retries?: number;
+  /** First wait before a retry, in milliseconds (doubles each retry; default 50). */
+  retryDelayMs?: number;
+  /** An async call that takes longer than this fails (and may be retried). */
+  timeoutMs?: number;
+  /**
+   * `false`: the function may give different results for the same arguments; results are
+   * remembered per row so that a retraction retracts the value that was emitted.
+   */
+  deterministic?: boolean;
+  /** A null argument gives a null result without calling the function. */
+  propagateNull?: boolean;
+  /** Most calls of an async function running at once (default 16). */
+  concurrency?: number;
+  /** Name used in error messages (default: the function's own name). */
+  name?: string;
+}
+
+/** Arguments of a UDF call: an expression or a plain value per parameter. */
+export type UdfArgs<A extends readonly unknown[]> = { [K in keyof A]: ExprLike<A[K]> };
+
+/** Element types of a tuple of arrays (the per-row arguments of a batch function). */
+export type ElementsOf<A extends readonly unknown[]> = {
+  [K in keyof A]: A[K] extends readonly (infer E)[] ? E : never;
+};
+
+/** A user function made into an expression builder: call it with columns or values. */
+export type Udf<A extends readonly unknown[], R> = ((...args: UdfArgs<A>) => Expression<R>) & {
+  /** The options it was made with. */
+  readonly options: Readonly<UdfOptions<R>>;
+};
+
+/** A registered user function (internal). */
+export interface UdfDefinition {
+  /** Process-unique id. */
+  readonly id: number;
+  /** The user's function. */
+  readonly fn: (...args: never[]) => unknown;
+  /** Its options. */
+  readonly options: UdfOptions<unknown>;
+  /** Batch mode. */
+  readonly batch: boolean;
+  /** Name for messages. */
+  readonly name: string;
+}
+
+const definitions = new Map<number, UdfDefinition>();
+let nextId = 1;
+
+/** The definition with this id (used when a plan is run). */
+export function udfDefinition(id: number): UdfDefinition | undefined {
+  return definitions.get(id);
+}
+
+function check(options: UdfOptions<unknown>, site: string | undefined): void {
+  const count = (v: number | undefined, what: string, min: number): void => {
+    if (v !== undefined && (!Number.isFinite(v) || v < min || !Number.isInteger(v))) {
+      fail("INVALID_ARGUMENT", `tb.udf: ${what} must be an integer >= ${min}, got ${v}`, site);
+    }
+  };
+  if (!options || typeof options !== "object" || !options.returns) {
+    fail("INVALID_ARGUMENT", "tb.udf: give the result type, e.g. { returns: tb.types.int }", site);
+  }
+  count(options.batch?.maxSize, "batch.maxSize", 1);
+  count(options.retries, "retries", 0);
+  count(options.concurrency, "concurrency", 1);
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
+    fail("INVALID_ARGUMENT", `tb.udf: timeoutMs must be positive, got ${options.timeoutMs}`, site);
+  }
+}
+
+function define(
+  fn: (...args: never[]) => unknown,
+  options: UdfOptions<unknown>,
+  site: string | undefined,
+): UdfDefinition {
+  if (typeof fn !== "function") fail("INVALID_ARGUMENT", "tb.udf: expected a function", site);
+  check(options, site);
+  const def: UdfDefinition = {
+    id: nextId++,
+    fn,
+    options: { ...options },
+    batch: options.batch !== undefined,
+    name: options.name ?? (fn.name || "anonymous"),
+  };
+  definitions.set(def.id, def);
+  return def;
+}
+
+function callExpression<R>(
+  def: UdfDefinition,
+  args: readonly unknown[],
+  site?: string,
+): Expression<R> {
+  const expected = def.fn.length;
+  if (def.fn.length > 0 && args.length !== expected) {
+    fail(
+      "INVALID_ARGUMENT",
+      `${def.name}: called with ${args.length} argument(s) but the function takes ${expected}`,
+      site,
+    );
+  }
+  const node: ExprNode = { k: "call", f: UDF_CALL, args: args.map(toNode), site };
+  registerUdfCall(node, {
+    dtype: def.options.returns.dtype,
+    propagateNull: def.options.propagateNull === true,
+  });
+  udfOfNode.set(node, def);
+  return new Expression<R>(node);
+}
+
+const udfOfNode = new WeakMap<ExprNode, UdfDefinition>();
+
+/** The user function called by a call node (internal, for lowering). */
+export function udfOf(node: ExprNode): UdfDefinition | undefined {
+  return udfOfNode.get(node);
+}
+
+/**
+ * Makes a JavaScript function usable in pipelines. Without `batch` it is called once per row
+ * (sync or async); with `batch` it receives one array per argument and returns an array.
+ */
+export function udf<A extends unknown[], R>(
+  fn: (...args: A) => NoInfer<R> | Promise<NoInfer<R>>,
+  options: UdfOptions<R> & { batch?: undefined },
+): Udf<A, R>;
+export function udf<A extends unknown[][], R>(
+  fn: (...args: A) => NoInfer<R>[] | Promise<NoInfer<R>[]>,
+  options: UdfOptions<R> & { batch: UdfBatchOptions },
+): Udf<ElementsOf<A>, R>;
+export function udf(
+  fn: (...args: never[]) => unknown,
+  options: UdfOptions<unknown>,
+): Udf<unknown[], unknown> {
+  const def = define(fn, options, callSite());
+  const call = (...args: unknown[]): Expression<unknown> => callExpression(def, args, callSite());
+  return Object.assign(call, { options: def.options }) as Udf<unknown[], unknown>;
+}
+
+/** Calls `fn` on each row's values of `args` (a one-off `tb.udf`; the column is untyped). */
+export function apply<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  ...args: UdfArgs<A>
+): Expression<Awaited<R>> {
+  const site = callSite();
+  const def = define(fn as (...args: never[]) => unknown, { returns: types.any }, site);
+  return callExpression<Awaited<R>>(def, args, site);
+}
+
+/** Options of `tb.reducers.stateful`. */
+export interface StatefulOptions<S> {
+  /** The result type. */
+  returns: TypeSpec<S>;
+  /** Most groups per call of the combining function's batch (default 1024). */
+  maxGroups?: number;
+  /** Name used in error messages. */
+  name?: string;
+}
+
+/**
+ * A custom reducer in JavaScript: folds the rows of each group with `combine(state, ...values)`
+ * starting from `null`. The fold runs again, batched over groups, whenever a group changes
+ * (so retractions need no inverse); the order of rows within a group is unspecified.
+ */
+export function stateful<S, A extends unknown[]>(
+  combine: (state: S | null, ...values: A) => NoInfer<S>,
+  options: StatefulOptions<S>,
+  ...args: UdfArgs<A>
+): Expression<S> {
+  const site = callSite();
+  const rows: ExprNode = {
+    k: "reducer",
+    kind: "tuple",
+    args: [callNode("makeTuple", args)],
+    skipNones: false,
+    site,
+  };
+  const fold = (groups: unknown[][][]): Array<S | null> =>
+    groups.map((group) => {
+      let state: S | null = null;
+      for (const values of group) state = combine(state, ...(values as A));
+      return state;
+    });
+  const def = define(
+    fold as (...args: never[]) => unknown,
+    {
+      returns: options.returns,
+      batch: { maxSize: options.maxGroups ?? 1024 },
+      name: options.name ?? (combine.name || "stateful"),
+    },
+    site,
+  );
+  return callExpression<S>(def, [new Expression(rows)], site);
+}

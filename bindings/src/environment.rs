@@ -108,6 +108,23 @@ impl Environment for NodeEnvironment {
                 tributary_connectors::open_file_sink(kind, path, &node.columns, &node.dtypes)
             }
             SinkSpec::Null => Ok(Box::new(NullSink)),
+            SinkSpec::Postgres {
+                connection_string,
+                table_name,
+                mode,
+                primary_key,
+                init,
+            } => tributary_connectors::open_postgres_sink(
+                &tributary_connectors::PostgresSinkOptions {
+                    connection_string,
+                    table_name,
+                    mode,
+                    primary_key,
+                    init,
+                },
+                &node.columns,
+                &node.dtypes,
+            ),
             SinkSpec::Subscribe { id } => match &self.events {
                 Some(channel) => Ok(Box::new(SubscribeSink {
                     id: *id,

@@ -120,7 +120,16 @@ export type SinkSpec =
   | { Collect: { id: number; snapshot?: boolean } }
   | { File: { kind: string; path: string } }
   | "Null"
-  | { Subscribe: { id: number } };
+  | { Subscribe: { id: number } }
+  | {
+      Postgres: {
+        connection_string: string;
+        table_name: string;
+        mode: string;
+        primary_key: string[];
+        init: string;
+      };
+    };
 
 /** A serialized output. */
 export interface PlanOutputJson {

@@ -3,6 +3,7 @@
 //! and the cell parsing helpers other connectors reuse.
 
 mod convert;
+mod postgres;
 mod sink;
 mod source;
 #[cfg(test)]
@@ -11,5 +12,6 @@ mod testutil;
 pub use convert::dtype_name;
 pub use convert::json::value_from_json;
 pub use convert::text::parse_text_cell;
+pub use postgres::{open_postgres_sink, PostgresSinkOptions};
 pub use sink::open_file_sink;
 pub use source::open_file_source;

@@ -399,4 +399,23 @@ pub enum SinkSpec {
         /// Caller's handle for the callbacks.
         id: u32,
     },
+    /// A PostgreSQL table (`tb.io.postgres.write`).
+    Postgres {
+        /// libpq-style connection string (`host=... port=...` or `postgresql://...`).
+        connection_string: String,
+        /// Target table, optionally `schema.table`.
+        table_name: String,
+        /// `stream_of_changes` (append every change with `time`/`diff`) or `snapshot` (upsert).
+        mode: String,
+        /// Names of the primary-key columns (required by `snapshot`).
+        #[serde(default)]
+        primary_key: Vec<String>,
+        /// `default` (table must exist), `create_if_not_exists` or `replace`.
+        #[serde(default = "default_pg_init")]
+        init: String,
+    },
+}
+
+fn default_pg_init() -> String {
+    "default".into()
 }

@@ -9,12 +9,14 @@ import { ConnectorSubject, custom } from "./custom.js";
 import { http } from "./http.js";
 import { jsonlines } from "./jsonlines.js";
 import { plaintext } from "./plaintext.js";
+import { postgres } from "./postgres.js";
 import { subscribe } from "../subscribe.js";
 
 export type { CsvReadOptions } from "./csv.js";
 export type { CustomReadOptions } from "./custom.js";
 export { ConnectorSubject } from "./custom.js";
 export type { JsonLinesReadOptions } from "./jsonlines.js";
+export type { PostgresInit, PostgresWriteMode, PostgresWriteOptions } from "./postgres.js";
 export type { CommonReadOptions, ReadMode } from "./source.js";
 
 /** Discards a table's changes (forces it to be computed). */
@@ -32,4 +34,5 @@ export const io = {
   custom,
   ConnectorSubject,
   http,
+  postgres,
 } as const;

@@ -2,7 +2,7 @@
 //! plus `time` and `diff`; deletions of a time before its insertions; one flush per time.
 
 mod csv_sink;
-mod format;
+pub(crate) mod format;
 mod jsonl_sink;
 
 use std::fs::File;

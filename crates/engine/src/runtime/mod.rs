@@ -95,6 +95,11 @@ pub fn run(
         let result = worker::run_worker(worker, &shared);
         if result.is_err() {
             abort.store(true, Ordering::SeqCst);
+            // timely steps a worker until its dataflows finish after this closure returns; a
+            // failed worker's dataflows never would (its peers stop too), so drop them.
+            for id in worker.installed_dataflows() {
+                worker.drop_dataflow(id);
+            }
         }
         result
     })

@@ -168,7 +168,7 @@ pub fn run_worker(
     }
 
     while !built.data_probe.done() {
-        worker.step_or_park(None);
+        worker.step_or_park(Some(IDLE_PARK)); // wakes to see `abort` when a peer failed
         check(&fatal, shared.abort)?;
     }
     match error_input.take() {
@@ -186,7 +186,7 @@ pub fn run_worker(
         None => report_unread(&errors, shared.env, shared.stats),
     }
     while !built.output_probe.done() {
-        worker.step_or_park(None);
+        worker.step_or_park(Some(IDLE_PARK)); // wakes to see `abort` when a peer failed
         check(&fatal, shared.abort)?;
     }
     check(&fatal, shared.abort)?;

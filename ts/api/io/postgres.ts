@@ -1,0 +1,89 @@
+/**
+ * `tb.io.postgres`: writing a table's changes into a PostgreSQL table.
+ */
+import { callSite, fail } from "../errors.js";
+import { declareOutput } from "../plan.js";
+import { nodeOf, type TableLike } from "../table.js";
+
+/** How `tb.io.postgres.write` maps a table onto a PostgreSQL table. */
+export type PostgresWriteMode = "stream_of_changes" | "snapshot";
+
+/** What `tb.io.postgres.write` does with the target table before writing. */
+export type PostgresInit = "default" | "create_if_not_exists" | "replace";
+
+/** Options of `tb.io.postgres.write`. */
+export interface PostgresWriteOptions {
+  /** libpq connection string: `host=... port=... user=... dbname=...` or `postgresql://...`. */
+  connectionString: string;
+  /** Target table, optionally `schema.table`; names are case-sensitive (always quoted). */
+  tableName: string;
+  /**
+   * `stream_of_changes` (default): every change is appended with `time` and `diff` columns.
+   * `snapshot`: the table mirrors the current rows, upserted and deleted by `primaryKey`,
+   * one transaction per time.
+   */
+  mode?: PostgresWriteMode;
+  /** Key columns (required by `snapshot`). */
+  primaryKey?: readonly string[];
+  /**
+   * `default`: the table must exist. `create_if_not_exists` / `replace`: (re)create it from
+   * the table's schema. In every case the columns are checked before any write.
+   */
+  init?: PostgresInit;
+}
+
+const MODES: readonly string[] = ["stream_of_changes", "snapshot"];
+const INITS: readonly string[] = ["default", "create_if_not_exists", "replace"];
+
+/** Writes a table into PostgreSQL (executed by the next `tb.run`/`tb.start`). */
+function write(table: TableLike, options: PostgresWriteOptions): void {
+  const site = callSite();
+  const node = nodeOf(table, "io.postgres.write", site);
+  const what = "io.postgres.write";
+  if (typeof options !== "object" || options === null)
+    fail("INVALID_ARGUMENT", `${what}: options are required`, site);
+  const { connectionString, tableName } = options;
+  const mode = options.mode ?? "stream_of_changes";
+  const init = options.init ?? "default";
+  const primaryKey = [...(options.primaryKey ?? [])];
+  if (typeof connectionString !== "string" || connectionString === "")
+    fail("INVALID_ARGUMENT", `${what}: connectionString is required`, site);
+  if (typeof tableName !== "string" || tableName === "")
+    fail("INVALID_ARGUMENT", `${what}: tableName is required`, site);
+  if (!MODES.includes(mode))
+    fail("INVALID_ARGUMENT", `${what}: unknown mode "${mode}" (${MODES.join(" | ")})`, site);
+  if (!INITS.includes(init))
+    fail("INVALID_ARGUMENT", `${what}: unknown init "${init}" (${INITS.join(" | ")})`, site);
+  if (mode === "snapshot" && primaryKey.length === 0)
+    fail("INVALID_ARGUMENT", `${what}: snapshot mode needs a primaryKey`, site);
+  for (const key of primaryKey) {
+    if (!node.columns.includes(key))
+      fail(
+        "UNKNOWN_COLUMN",
+        `${what}: primary key column "${key}" is not a column of the table (${node.columns.join(", ")})`,
+        site,
+      );
+  }
+  if (mode === "stream_of_changes") {
+    for (const reserved of ["time", "diff"]) {
+      if (node.columns.includes(reserved))
+        fail(
+          "INVALID_ARGUMENT",
+          `${what}: stream_of_changes adds a "${reserved}" column; rename the table's "${reserved}" column`,
+          site,
+        );
+    }
+  }
+  declareOutput(node, {
+    Postgres: {
+      connection_string: connectionString,
+      table_name: tableName,
+      mode,
+      primary_key: primaryKey,
+      init,
+    },
+  });
+}
+
+/** PostgreSQL connector. */
+export const postgres = { write } as const;

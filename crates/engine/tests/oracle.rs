@@ -2,92 +2,15 @@
 //! time equals a from-scratch computation over the input as it stood at that time.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader};
 use tributary_engine::plan::{
-    Expr, JoinId, JoinKind, Node, Op, Output, Plan, ReducerSpec, SinkSpec, SourceSpec, StaticId,
-    StaticRow,
+    Expr, JoinId, JoinKind, Op, Output, Plan, ReducerSpec, SinkSpec, StaticId, StaticRow,
 };
-use tributary_engine::runtime::{run, Environment, RunOptions};
-use tributary_engine::{DType, Diff, Key, Row, Time, Value};
+use tributary_engine::{Diff, Key, Row, Time, Value};
 
-type Changes = Arc<Mutex<BTreeMap<u32, Vec<(Key, Row, Time, Diff)>>>>;
+mod common;
 
-#[derive(Default)]
-struct TestEnvironment {
-    collected: Changes,
-}
-
-struct CollectSink {
-    id: u32,
-    collected: Changes,
-}
-
-impl Sink for CollectSink {
-    fn write_time(&mut self, time: Time, changes: &[(Key, Row, Diff)]) -> Result<(), SinkError> {
-        let mut all = self.collected.lock().unwrap();
-        all.entry(self.id)
-            .or_default()
-            .extend(changes.iter().map(|(k, r, d)| (*k, r.clone(), time, *d)));
-        Ok(())
-    }
-    fn finish(&mut self) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
-
-impl Environment for TestEnvironment {
-    fn open_source(
-        &self,
-        _: &Node,
-        spec: &SourceSpec,
-        _: usize,
-        _: usize,
-    ) -> Result<Box<dyn SourceReader>, SourceError> {
-        Err(SourceError {
-            source_name: spec.name.clone(),
-            message: "no sources in this test".into(),
-        })
-    }
-    fn open_sink(&self, _: usize, output: &Output, _: &Node) -> Result<Box<dyn Sink>, SinkError> {
-        match output.sink {
-            SinkSpec::Collect { id, .. } => Ok(Box::new(CollectSink {
-                id,
-                collected: self.collected.clone(),
-            })),
-            _ => Err(SinkError {
-                sink_name: "test".into(),
-                message: "collect only".into(),
-            }),
-        }
-    }
-}
-
-/// A small deterministic generator (no dependencies).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % bound
-    }
-}
-
-fn node(op: Op, columns: &[&str]) -> Node {
-    Node {
-        op,
-        columns: columns.iter().map(|c| c.to_string()).collect(),
-        dtypes: columns.iter().map(|_| DType::Any).collect(),
-        trace: None,
-    }
-}
-
-fn call(f: &str, args: Vec<Expr>) -> Expr {
-    Expr::Call { f: f.into(), args }
-}
+use common::{call, node, run_plan, snapshot, state_at, Lcg};
 
 fn reducer(kind: &str, args: Vec<Expr>) -> ReducerSpec {
     ReducerSpec {
@@ -217,44 +140,6 @@ fn random_changes(
         }
     }
     rows
-}
-
-fn run_plan(plan: Plan, threads: usize) -> BTreeMap<u32, Vec<(Key, Row, Time, Diff)>> {
-    let env = Arc::new(TestEnvironment::default());
-    run(
-        Arc::new(plan),
-        RunOptions {
-            threads,
-            ..Default::default()
-        },
-        env.clone(),
-    )
-    .expect("run succeeds");
-    let collected = env.collected.lock().unwrap().clone();
-    collected
-}
-
-/// The state of a change log as of `time`.
-fn state_at(changes: &[(Key, Row, Time, Diff)], time: Time) -> BTreeMap<(Key, Row), Diff> {
-    let mut state = BTreeMap::new();
-    for (key, row, at, diff) in changes {
-        if *at <= time {
-            *state.entry((*key, row.clone())).or_insert(0) += diff;
-        }
-    }
-    state.retain(|_, d| *d != 0);
-    state
-}
-
-/// The input as it stood at `time`, collapsed into one commit at time 0.
-fn snapshot(rows: &[StaticRow], time: Time) -> Vec<StaticRow> {
-    rows.iter()
-        .filter(|r| r.time <= time)
-        .map(|r| StaticRow {
-            time: 0,
-            ..r.clone()
-        })
-        .collect()
 }
 
 #[test]

@@ -5,18 +5,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader};
-use tributary_engine::plan::{
-    Expr, Node, Op, Output, Plan, SinkSpec, SourceSpec, StaticId, StaticRow, UdfOptions,
-};
-use tributary_engine::runtime::{run, Environment, RunOptions};
+use tributary_engine::plan::{Expr, Op, Output, Plan, SinkSpec, StaticId, StaticRow, UdfOptions};
 use tributary_engine::udf::{UdfReply, UdfRunner};
-use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Time, Value};
+use tributary_engine::{Diff, ErrorEntry, Key, Row, Time, Value};
 
-type Changes = Arc<Mutex<BTreeMap<u32, Vec<(Key, Row, Time, Diff)>>>>;
+mod common;
+
+use common::{node, run_in, CollectEnvironment};
 
 /// Answers `x * 2 + 1` (an error for negative `x`; a fresh counter value when `fresh`) after
 /// a short sleep on a thread of its own.
@@ -61,72 +59,6 @@ impl UdfRunner for Runner {
     }
 }
 
-struct TestEnvironment {
-    collected: Changes,
-    errors: Arc<Mutex<Vec<ErrorEntry>>>,
-    runner: Arc<Runner>,
-}
-
-struct CollectSink {
-    id: u32,
-    collected: Changes,
-}
-
-impl Sink for CollectSink {
-    fn write_time(&mut self, time: Time, changes: &[(Key, Row, Diff)]) -> Result<(), SinkError> {
-        let mut all = self.collected.lock().unwrap();
-        all.entry(self.id)
-            .or_default()
-            .extend(changes.iter().map(|(k, r, d)| (*k, r.clone(), time, *d)));
-        Ok(())
-    }
-    fn finish(&mut self) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
-
-impl Environment for TestEnvironment {
-    fn open_source(
-        &self,
-        _: &Node,
-        spec: &SourceSpec,
-        _: usize,
-        _: usize,
-    ) -> Result<Box<dyn SourceReader>, SourceError> {
-        Err(SourceError {
-            source_name: spec.name.clone(),
-            message: "no sources in this test".into(),
-        })
-    }
-    fn open_sink(&self, _: usize, output: &Output, _: &Node) -> Result<Box<dyn Sink>, SinkError> {
-        match output.sink {
-            SinkSpec::Collect { id, .. } => Ok(Box::new(CollectSink {
-                id,
-                collected: self.collected.clone(),
-            })),
-            _ => Err(SinkError {
-                sink_name: "test".into(),
-                message: "collect only".into(),
-            }),
-        }
-    }
-    fn udf_runner(&self) -> Option<Arc<dyn UdfRunner>> {
-        Some(self.runner.clone())
-    }
-    fn unread_errors(&self, entries: Vec<ErrorEntry>) {
-        self.errors.lock().unwrap().extend(entries);
-    }
-}
-
-fn node(op: Op, columns: &[&str]) -> Node {
-    Node {
-        op,
-        columns: columns.iter().map(|c| c.to_string()).collect(),
-        dtypes: columns.iter().map(|_| DType::Any).collect(),
-        trace: None,
-    }
-}
-
 fn row(position: u64, x: i64, time: Time, diff: i64) -> StaticRow {
     StaticRow {
         id: StaticId::Position(position),
@@ -168,20 +100,11 @@ fn run_udf(rows: Vec<StaticRow>, options: UdfOptions, threads: usize, fresh: boo
         fresh,
         ..Runner::default()
     });
-    let env = Arc::new(TestEnvironment {
-        collected: Changes::default(),
-        errors: Arc::default(),
-        runner: runner.clone(),
+    let env = Arc::new(CollectEnvironment {
+        runner: Some(runner.clone()),
+        ..CollectEnvironment::default()
     });
-    run(
-        Arc::new(plan),
-        RunOptions {
-            threads,
-            ..Default::default()
-        },
-        env.clone(),
-    )
-    .unwrap();
+    run_in(&env, plan, threads);
     let changes = env.collected.lock().unwrap().remove(&0).unwrap_or_default();
     let errors = env.errors.lock().unwrap().clone();
     Outcome {

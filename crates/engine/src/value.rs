@@ -302,6 +302,28 @@ impl DType {
         matches!(self, DType::Optional(_) | DType::Any)
     }
 
+    /// The type's name as the TypeScript schema spells it, e.g. `array(int).optional()`.
+    pub fn name(&self) -> String {
+        match self {
+            DType::Any => "any".into(),
+            DType::Int => "int".into(),
+            DType::Float => "float".into(),
+            DType::Bool => "bool".into(),
+            DType::Str => "str".into(),
+            DType::Bytes => "bytes".into(),
+            DType::DateTime => "datetime".into(),
+            DType::Duration => "duration".into(),
+            DType::Json => "json".into(),
+            DType::Pointer => "pointer".into(),
+            DType::Array(inner) => format!("array({})", inner.name()),
+            DType::Tuple(items) => {
+                let names: Vec<String> = items.iter().map(DType::name).collect();
+                format!("tuple({})", names.join(", "))
+            }
+            DType::Optional(inner) => format!("{}.optional()", inner.name()),
+        }
+    }
+
     /// The type without its `Optional` wrapper.
     pub fn unoptional(&self) -> &DType {
         match self {

@@ -12,24 +12,7 @@ use tributary_engine::DType;
 
 /// The user-facing name of a type, as the TypeScript schema spells it.
 pub fn dtype_name(dtype: &DType) -> String {
-    match dtype {
-        DType::Any => "any".into(),
-        DType::Int => "int".into(),
-        DType::Float => "float".into(),
-        DType::Bool => "bool".into(),
-        DType::Str => "str".into(),
-        DType::Bytes => "bytes".into(),
-        DType::DateTime => "datetime".into(),
-        DType::Duration => "duration".into(),
-        DType::Json => "json".into(),
-        DType::Pointer => "pointer".into(),
-        DType::Array(inner) => format!("array({})", dtype_name(inner)),
-        DType::Tuple(items) => {
-            let names: Vec<String> = items.iter().map(dtype_name).collect();
-            format!("tuple({})", names.join(", "))
-        }
-        DType::Optional(inner) => format!("{}.optional()", dtype_name(inner)),
-    }
+    dtype.name()
 }
 
 /// Shortens a value's text for an error message (at most ~80 characters).

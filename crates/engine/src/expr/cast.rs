@@ -54,33 +54,12 @@ fn already(to: &DType, v: &Value) -> bool {
 /// 2^63 as a float: the first float above every i64.
 const TWO_63: f64 = 9_223_372_036_854_775_808.0;
 
-fn dtype_name(to: &DType) -> String {
-    match to {
-        DType::Any => "any".into(),
-        DType::Int => "int".into(),
-        DType::Float => "float".into(),
-        DType::Bool => "bool".into(),
-        DType::Str => "str".into(),
-        DType::Bytes => "bytes".into(),
-        DType::DateTime => "datetime".into(),
-        DType::Duration => "duration".into(),
-        DType::Json => "json".into(),
-        DType::Pointer => "pointer".into(),
-        DType::Array(t) => format!("array({})", dtype_name(t)),
-        DType::Tuple(ts) => {
-            let inner: Vec<String> = ts.iter().map(dtype_name).collect();
-            format!("tuple({})", inner.join(", "))
-        }
-        DType::Optional(t) => format!("{}?", dtype_name(t)),
-    }
-}
-
 fn cannot(to: &DType, v: &Value) -> String {
     format!(
         "cast: cannot convert {} {} to {}",
         super::type_name(v),
         show(v),
-        dtype_name(to)
+        to.name()
     )
 }
 

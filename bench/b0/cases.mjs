@@ -56,7 +56,10 @@ async function marginal(runSized) {
   await runSized("small");
   const tSmall = await timeAsync(() => runSized("small"));
   const tBig = await timeAsync(() => runSized("big"));
-  return { nsPerRow: (tBig - tSmall) / (N - SMALL), detail: { smallMs: tSmall / 1e6, bigMs: tBig / 1e6 } };
+  return {
+    nsPerRow: (tBig - tSmall) / (N - SMALL),
+    detail: { smallMs: tSmall / 1e6, bigMs: tBig / 1e6 },
+  };
 }
 
 const cases = {
@@ -112,7 +115,10 @@ const cases = {
     const tb = await loadTb();
     const S = schemaOf(tb);
     return marginal(async (which) => {
-      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, { schema: S, mode: "static" });
+      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, {
+        schema: S,
+        mode: "static",
+      });
       tb.io.null.write(trivial(tb, t));
       await tb.run({ threads: 1, monitoring: "none" });
     });
@@ -123,7 +129,10 @@ const cases = {
     const S = schemaOf(tb);
     let rows = 0;
     const r = await marginal(async (which) => {
-      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, { schema: S, mode: "static" });
+      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, {
+        schema: S,
+        mode: "static",
+      });
       rows = (await tb.debug.compute(trivial(tb, t), { threads: 1 })).length;
     });
     if (rows !== N) throw new Error(`compute returned ${rows} rows, expected ${N}`);
@@ -136,7 +145,10 @@ const cases = {
     const S = schemaOf(tb);
     const f = tb.udf((x) => x * 2 + 1, { returns: tb.types.float, batch: { maxSize: 1 } });
     return marginal(async (which) => {
-      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, { schema: S, mode: "static" });
+      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, {
+        schema: S,
+        mode: "static",
+      });
       tb.io.null.write(t.select({ y: f(t.x) }));
       await tb.run({ threads: 1, monitoring: "none" });
     });
@@ -146,9 +158,15 @@ const cases = {
     const tb = await loadTb();
     if (typeof tb.udf !== "function") return { status: "waits for UDF batching (issue 5)" };
     const S = schemaOf(tb);
-    const f = tb.udf((xs) => xs.map((x) => x * 2 + 1), { returns: tb.types.float, batch: { maxSize: 4096 } });
+    const f = tb.udf((xs) => xs.map((x) => x * 2 + 1), {
+      returns: tb.types.float,
+      batch: { maxSize: 4096 },
+    });
     return marginal(async (which) => {
-      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, { schema: S, mode: "static" });
+      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, {
+        schema: S,
+        mode: "static",
+      });
       tb.io.null.write(t.select({ y: f(t.x) }));
       await tb.run({ threads: 1, monitoring: "none" });
     });
@@ -176,7 +194,55 @@ const cases = {
       await tb.run({ threads: 1, monitoring: "none" });
     });
   },
-  "emit-columnar": async () => ({ status: "waits for columnar output batches" }),
+  /** N JSON lines -> select -> tb.io.subscribe onChange: one JS object per output row. */
+  "emit-subscribe-objects": async () => {
+    const tb = await loadTb();
+    const S = schemaOf(tb);
+    let rows = 0;
+    let sum = 0;
+    const r = await marginal(async (which) => {
+      rows = 0;
+      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, {
+        schema: S,
+        mode: "static",
+      });
+      tb.io.subscribe(trivial(tb, t), {
+        onChange: ({ row }) => {
+          rows++;
+          sum += row.y + row.s.length;
+        },
+      });
+      await tb.run({ threads: 1, monitoring: "none" });
+    });
+    if (rows !== N || !Number.isFinite(sum))
+      throw new Error(`subscribe saw ${rows} rows, expected ${N}`);
+    return r;
+  },
+  /** N JSON lines -> select -> tb.io.subscribe onBatch: each time's rows as typed columns. */
+  "emit-columnar": async () => {
+    const tb = await loadTb();
+    const S = schemaOf(tb);
+    let rows = 0;
+    let sum = 0;
+    const r = await marginal(async (which) => {
+      rows = 0;
+      const t = tb.io.jsonlines.read(which === "big" ? jsonlPath : smallPath, {
+        schema: S,
+        mode: "static",
+      });
+      tb.io.subscribe(trivial(tb, t), {
+        onBatch: ({ length, columns }) => {
+          rows += length;
+          const { y, s } = columns;
+          for (let i = 0; i < length; i++) sum += y[i] + s[i].length;
+        },
+      });
+      await tb.run({ threads: 1, monitoring: "none" });
+    });
+    if (rows !== N || !Number.isFinite(sum))
+      throw new Error(`onBatch saw ${rows} rows, expected ${N}`);
+    return r;
+  },
 };
 
 const fn = cases[name];

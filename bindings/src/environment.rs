@@ -125,10 +125,11 @@ impl Environment for NodeEnvironment {
                 &node.columns,
                 &node.dtypes,
             ),
-            SinkSpec::Subscribe { id } => match &self.events {
+            SinkSpec::Subscribe { id, columnar } => match &self.events {
                 Some(channel) => Ok(Box::new(SubscribeSink {
                     id: *id,
                     channel: channel.clone(),
+                    columns: columnar.then_some(node.columns.len()),
                 })),
                 None => Err(SinkError {
                     sink_name: format!("output #{position}"),

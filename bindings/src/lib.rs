@@ -2,6 +2,7 @@
 //! and hands results back. Marshalling only; no dataflow logic lives here.
 
 mod channel;
+mod columnar;
 mod encode;
 mod environment;
 mod monitor;
@@ -61,8 +62,8 @@ pub fn run_plan<'env>(
     env: &'env Env,
     plan_json: String,
     options: NativeRunOptions,
-    #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_event: Option<
-        Function<'env, String, ()>,
+    #[napi(ts_arg_type = "((event: string | Buffer) => void) | undefined | null")] on_event: Option<
+        Function<'env, subscribe::Event, ()>,
     >,
     udfs: Option<Vec<Function<'env, udf::DriverArgs, Unknown<'static>>>>,
 ) -> Result<Object<'env>> {

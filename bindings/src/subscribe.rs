@@ -2,21 +2,26 @@
 //! through a thread-safe function. A bounded queue makes a slow callback hold back the
 //! engine instead of piling up memory.
 //!
-//! Events: `{"sink":<id>,"time":<t>,"changes":[[id, cells, time, diff], ...]}` per time, and
+//! Events: `{"sink":<id>,"time":<t>,"changes":[[id, cells, time, diff], ...]}` per time (or,
+//! for columnar subscribers, one binary buffer per time: see `columnar.rs`), and
 //! `{"sink":<id>,"end":true}` once the inputs are exhausted.
 
-use napi::bindgen_prelude::Function;
+use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use tributary_engine::connector::{Sink, SinkError};
 use tributary_engine::{Diff, Key, Row, Time};
 
+use crate::columnar::encode_batch;
 use crate::encode::encode_change;
 
 /// How many undelivered events may wait for the JS thread before the engine waits.
 const QUEUE: usize = 64;
 
-type EventFn = ThreadsafeFunction<String, (), String, Status, false, false, QUEUE>;
+/// An event: JSON text, or a columnar batch.
+pub type Event = Either<String, Buffer>;
+
+type EventFn = ThreadsafeFunction<Event, (), Event, Status, false, false, QUEUE>;
 
 /// The channel to the JS event handler of a run.
 #[derive(Clone)]
@@ -26,9 +31,9 @@ pub struct EventChannel {
 
 impl EventChannel {
     /// Wraps the JS handler.
-    pub fn new(handler: &Function<'_, String, ()>) -> napi::Result<EventChannel> {
+    pub fn new(handler: &Function<'_, Event, ()>) -> napi::Result<EventChannel> {
         let function = handler
-            .build_threadsafe_function::<String>()
+            .build_threadsafe_function::<Event>()
             .callee_handled::<false>()
             .max_queue_size::<QUEUE>()
             .build()?;
@@ -37,7 +42,7 @@ impl EventChannel {
         })
     }
 
-    fn send(&self, event: String) -> Result<(), String> {
+    fn send(&self, event: Event) -> Result<(), String> {
         match self
             .function
             .call(event, ThreadsafeFunctionCallMode::Blocking)
@@ -56,6 +61,8 @@ pub struct SubscribeSink {
     pub id: u32,
     /// Where events go.
     pub channel: EventChannel,
+    /// For columnar subscribers: the number of columns of the table.
+    pub columns: Option<usize>,
 }
 
 impl SubscribeSink {
@@ -69,6 +76,13 @@ impl SubscribeSink {
 
 impl Sink for SubscribeSink {
     fn write_time(&mut self, time: Time, changes: &[(Key, Row, Diff)]) -> Result<(), SinkError> {
+        if let Some(columns) = self.columns {
+            let batch = encode_batch(self.id, time, columns, changes);
+            return self
+                .channel
+                .send(Either::B(batch.into()))
+                .map_err(|m| self.fail(m));
+        }
         let mut event = format!("{{\"sink\":{},\"time\":{time},\"changes\":[", self.id);
         for (n, (key, row, diff)) in changes.iter().enumerate() {
             if n > 0 {
@@ -77,11 +91,15 @@ impl Sink for SubscribeSink {
             encode_change(&mut event, *key, row, time, *diff);
         }
         event.push_str("]}");
-        self.channel.send(event).map_err(|m| self.fail(m))
+        self.channel
+            .send(Either::A(event))
+            .map_err(|m| self.fail(m))
     }
 
     fn finish(&mut self) -> Result<(), SinkError> {
         let event = format!("{{\"sink\":{},\"end\":true}}", self.id);
-        self.channel.send(event).map_err(|m| self.fail(m))
+        self.channel
+            .send(Either::A(event))
+            .map_err(|m| self.fail(m))
     }
 }

@@ -24,6 +24,7 @@ export { type JoinOptions, JoinResult } from "./join.js";
 export { reducers } from "./reducers.js";
 export { type DeferredTable, left, right, thisTable as this } from "./refs.js";
 export { type RunHandle, type RunOptions, run, start } from "./run.js";
+export type { BatchColumn, ColumnBatch } from "./column-batch.js";
 export type { SubscribeCallbacks, SubscribeChange } from "./subscribe.js";
 export { Schema, type SchemaOptions, schema } from "./schema.js";
 export type {

@@ -67,7 +67,7 @@ export interface NativeBinding {
   runPlan(
     planJson: string,
     options: NativeRunOptions,
-    onEvent?: ((event: string) => void) | null,
+    onEvent?: ((event: string | Buffer) => void) | null,
     udfs?: UdfDriver[] | null,
   ): Promise<string>;
   /** Asks the run started with `runId` to stop (sources close, outputs flush). */

@@ -120,7 +120,7 @@ export type SinkSpec =
   | { Collect: { id: number; snapshot?: boolean } }
   | { File: { kind: string; path: string } }
   | "Null"
-  | { Subscribe: { id: number } }
+  | { Subscribe: { id: number; columnar?: boolean } }
   | {
       Postgres: {
         connection_string: string;

@@ -46,7 +46,7 @@ export async function runPlanJson(
   threads: number,
   control: {
     runId?: number;
-    onEvent?: (event: string) => void;
+    onEvent?: (event: string | Buffer) => void;
     monitoring?: RunOptions["monitoring"];
     metricsPort?: number;
   } = {},

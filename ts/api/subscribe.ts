@@ -1,7 +1,9 @@
 /**
  * `tb.io.subscribe`: JavaScript callbacks for every change of a table, delivered per closed
  * time (deletions first), then `onTimeEnd(time)`; `onEnd()` once the inputs are exhausted.
+ * With `onBatch`, each time's changes arrive as one columnar batch (typed arrays).
  */
+import { batchSink, type ColumnBatch, decodeColumnBatch } from "./column-batch.js";
 import { type CellValue, decodeCell, decodeId } from "./decode.js";
 import { callSite } from "./errors.js";
 import type { NativeChange } from "./native.js";
@@ -26,6 +28,11 @@ export interface SubscribeChange<R> {
 export interface SubscribeCallbacks<R> {
   /** Called for every change of a closed time (deletions before insertions). */
   onChange?: (change: SubscribeChange<R>) => void;
+  /**
+   * Called once per closed time with all of its changes as columns (numbers as
+   * `Float64Array`s): the fast path for large outputs. Makes the output columnar.
+   */
+  onBatch?: (batch: ColumnBatch<R>) => void;
   /** Called after the changes of each closed time. */
   onTimeEnd?: (time: number) => void;
   /** Called once when the table will not change any more. */
@@ -48,16 +55,18 @@ export function subscribe<T extends TableLike>(
   const node = nodeOf(table, "io.subscribe", callSite());
   const id = nextId++;
   subscribers.set(id, { columns: node.columns, callbacks: callbacks as SubscribeCallbacks<Row> });
-  declareOutput(node, { Subscribe: { id } });
+  declareOutput(node, { Subscribe: { id, columnar: callbacks.onBatch !== undefined } });
 }
 
 /** An event as the engine sends it. */
-type NativeEvent = { sink: number; time: number; changes: NativeChange[] } | { sink: number; end: true };
+type NativeEvent =
+  | { sink: number; time: number; changes: NativeChange[] }
+  | { sink: number; end: true };
 
 /** The subscribers of one run: the engine's event handler and when they have all ended. */
 export interface RunSubscribers {
   /** Receives the engine's events. */
-  onEvent: (event: string) => void;
+  onEvent: (event: string | Buffer) => void;
   /** Resolves once every subscriber got `onEnd` (events may arrive after the run's result). */
   ended: Promise<void>;
 }
@@ -80,8 +89,13 @@ export function takeSubscribers(ids: readonly number[]): RunSubscribers | undefi
   const ended = new Promise<void>((resolve) => {
     allEnded = resolve;
   });
-  const onEvent = (text: string) => {
-    const event = JSON.parse(text) as NativeEvent;
+  const onEvent = (payload: string | Buffer) => {
+    if (typeof payload !== "string") {
+      const subscriber = mine.get(batchSink(payload));
+      if (subscriber) guarded(() => deliverBatch(subscriber, payload));
+      return;
+    }
+    const event = JSON.parse(payload) as NativeEvent;
     const subscriber = mine.get(event.sink);
     if (!subscriber) return;
     guarded(() => deliver(subscriber, event));
@@ -115,6 +129,34 @@ function deliver(subscriber: Subscriber, event: NativeEvent): void {
     }
   }
   callbacks.onTimeEnd?.(event.time);
+}
+
+function deliverBatch(subscriber: Subscriber, payload: Buffer): void {
+  const { callbacks, columns } = subscriber;
+  const batch = decodeColumnBatch(payload, columns);
+  guarded(() => callbacks.onBatch?.(batch));
+  if (callbacks.onChange) {
+    const ids = batch.ids();
+    const cells = columns.map((column) => batch.columns[column] as ArrayLike<CellValue>);
+    for (let i = 0; i < batch.length; i++) {
+      const row: Record<string, CellValue> = {};
+      columns.forEach((column, c) => {
+        row[column] = cells[c]?.[i] ?? null;
+      });
+      const diff = batch.diffs[i] ?? 0;
+      for (let n = 0; n < Math.abs(diff); n++) {
+        guarded(() =>
+          callbacks.onChange?.({
+            key: ids[i] as Pointer,
+            row: row as Row,
+            time: batch.time,
+            isAddition: diff > 0,
+          }),
+        );
+      }
+    }
+  }
+  callbacks.onTimeEnd?.(batch.time);
 }
 
 function guarded(callback: () => void): void {

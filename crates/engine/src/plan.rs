@@ -398,6 +398,9 @@ pub enum SinkSpec {
     Subscribe {
         /// Caller's handle for the callbacks.
         id: u32,
+        /// Send each time's changes as one columnar buffer (`onBatch`) instead of JSON rows.
+        #[serde(default)]
+        columnar: bool,
     },
     /// A PostgreSQL table (`tb.io.postgres.write`).
     Postgres {

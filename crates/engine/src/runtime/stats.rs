@@ -62,7 +62,7 @@ impl RunStats {
                     SinkSpec::Collect { id, .. } => format!("collect#{id}"),
                     SinkSpec::File { kind, path } => format!("{kind}:{path}"),
                     SinkSpec::Null => "null".to_string(),
-                    SinkSpec::Subscribe { id } => format!("subscribe#{id}"),
+                    SinkSpec::Subscribe { id, .. } => format!("subscribe#{id}"),
                     SinkSpec::Postgres { table_name, .. } => format!("postgres:{table_name}"),
                 },
                 ..Default::default()

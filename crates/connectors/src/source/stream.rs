@@ -305,9 +305,11 @@ impl StreamSource {
             } else if !self.queue.is_empty() {
                 self.start_next(errors);
             } else if !scanned && Instant::now() >= self.next_scan {
-                let began = Instant::now();
+                // The scan's own CPU time, not wall time: on a busy machine a preempted scan
+                // must not stretch the interval (and the source's latency) to a second.
+                let began = thread_cpu_time();
                 self.scan();
-                let cost = began.elapsed();
+                let cost = thread_cpu_time().saturating_sub(began);
                 let wait = (cost * SCAN_SHARE).clamp(MIN_SCAN, MAX_SCAN);
                 self.next_scan = Instant::now() + wait;
                 scanned = true;
@@ -320,6 +322,28 @@ impl StreamSource {
             }
         }
     }
+}
+
+/// CPU time consumed by the calling thread so far.
+#[cfg(unix)]
+fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID exists on Linux.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    if status != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// Wall time since the first call (no per-thread CPU clock on this platform).
+#[cfg(not(unix))]
+fn thread_cpu_time() -> Duration {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
 }
 
 /// Opens the share of `t`'s complete lines/records after its offset in the first `len` bytes

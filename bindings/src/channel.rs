@@ -13,6 +13,9 @@ use napi_derive::napi;
 use tributary_engine::connector::{SourceError, SourceReader, SourceStatus};
 use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Value};
 
+/// The field that marks a pushed row as a deletion (`ConnectorSubject.delete`).
+const DELETE_MARK: &str = "$delete";
+
 /// What the subject sent.
 enum Event {
     Rows(Vec<serde_json::Map<String, serde_json::Value>>),
@@ -216,8 +219,20 @@ impl SourceReader for ChannelReader {
             let Some(object) = self.pending.pop_front() else {
                 break;
             };
+            let deletion = object.get(DELETE_MARK) == Some(&serde_json::Value::Bool(true));
+            if deletion && self.primary_key.is_empty() {
+                let position = self.next_position;
+                self.next_position += 1;
+                self.bad(
+                    "delete() needs a source with a primary key (the row to delete is found by its key)"
+                        .into(),
+                    position,
+                    errors,
+                );
+                continue;
+            }
             let (key, row) = self.row(&object, errors);
-            out.push((key, row, 1));
+            out.push((key, row, if deletion { -1 } else { 1 }));
         }
         if !self.pending.is_empty() {
             return Ok(SourceStatus::Data);

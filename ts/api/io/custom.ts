@@ -48,6 +48,15 @@ export abstract class ConnectorSubject<R extends Row = Row> {
     else this.#scheduleFlush();
   }
 
+  /**
+   * Deletes a row. The source must have a primary key (`primaryKey` in the schema): the row
+   * with `row`'s key is removed, whatever its other cells; deleting an absent key does nothing.
+   * On a source without a primary key the deletion is a data error (logged, nothing removed).
+   */
+  delete(row: R): void {
+    this.next({ ...row, $delete: true });
+  }
+
   /** Closes the current commit: the rows given so far form one time. */
   commit(): void {
     if (this.#closed) return;

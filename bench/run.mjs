@@ -6,18 +6,27 @@
 //   npm run bench -- --suite report          (re-render REPORT.md from results/*.json + NOTES.md)
 // Smoke mode only checks correctness (exit 0/1); it writes no results.
 // --wait-quiet SEC: before each config of each round, wait up to SEC seconds for other load to stop.
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runW1 } from "./lib/w1.mjs";
 import { runB0 } from "./lib/b0.mjs";
 import { renderReport } from "./lib/report.mjs";
 import { w1Svg } from "./lib/svg.mjs";
+import { runW1 } from "./lib/w1.mjs";
+import { runW1Latency } from "./lib/w1lat.mjs";
+import { runW3 } from "./lib/w3.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function parseArgs(argv) {
-  const o = { suite: "w1", engines: "tributary,pathway,node", threads: "1,2", rounds: "3", smoke: false, note: "" };
+  const o = {
+    suite: "w1",
+    engines: "tributary,pathway,node",
+    threads: "1,2",
+    rounds: "3",
+    smoke: false,
+    note: "",
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--smoke") o.smoke = true;
@@ -32,7 +41,12 @@ function parseArgs(argv) {
 
 const a = parseArgs(process.argv.slice(2));
 if (a.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 7).join("\n"));
+  console.log(
+    readFileSync(fileURLToPath(import.meta.url), "utf8")
+      .split("\n")
+      .slice(1, 7)
+      .join("\n"),
+  );
   process.exit(0);
 }
 const log = (s) => console.error(`[bench] ${s}`);
@@ -52,10 +66,40 @@ if (a.suite === "w1") {
     waitQuiet: Number(a["wait-quiet"] ?? 0),
   };
   result = await runW1(root, opts, log);
+} else if (a.suite === "w1lat") {
+  const opts = {
+    engines: (a.engines === "tributary,pathway,node" ? "tributary,pathway" : a.engines)
+      .split(",")
+      .filter(Boolean),
+    threads: (a.threads === "1,2" ? "1" : a.threads).split(",").map(Number),
+    rates: (a.rates ?? (a.smoke ? "20000" : "100000,200000,500000,800000,1200000"))
+      .split(",")
+      .map(Number),
+    commits: (a.commits ?? (a.smoke ? "20" : "20,100")).split(",").map(Number),
+    seconds: Number(a.seconds ?? (a.smoke ? 2 : 8)),
+    note: a.note,
+  };
+  result = await runW1Latency(root, opts, log);
+} else if (a.suite === "w3") {
+  const opts = {
+    engines: (a.engines === "tributary,pathway,node" ? "tributary,pathway" : a.engines)
+      .split(",")
+      .filter(Boolean),
+    threads: (a.threads === "1,2" ? "1" : a.threads).split(",").map(Number),
+    rows: Number(a.size ?? (a.smoke ? 20000 : 10_000_000)),
+    changes: Number(a.changes ?? (a.smoke ? 30 : 1000)),
+    rounds: Number(a.smoke ? 1 : a.rounds === "3" ? 2 : a.rounds),
+    note: a.note,
+  };
+  result = await runW3(root, opts, log);
 } else if (a.suite === "report") {
   result = { ok: true, summary: null }; // only re-render REPORT.md (e.g. after editing NOTES.md)
 } else if (a.suite === "b0") {
-  result = await runB0(root, { size: Number(a.size ?? (a.smoke ? 20000 : 2_000_000)), smoke: a.smoke, note: a.note }, log);
+  result = await runB0(
+    root,
+    { size: Number(a.size ?? (a.smoke ? 20000 : 2_000_000)), smoke: a.smoke, note: a.note },
+    log,
+  );
 } else {
   log(`unknown suite ${a.suite}`);
   process.exit(2);
@@ -72,7 +116,7 @@ if (result.summary) {
   writeFileSync(join(resultsDir, `${a.suite}.json`), JSON.stringify(result.summary, null, 2));
 }
 const summaries = {};
-for (const s of ["w1", "b0"]) {
+for (const s of ["w1", "b0", "w1lat", "w3"]) {
   const p = join(resultsDir, `${s}.json`);
   if (existsSync(p)) summaries[s] = JSON.parse(readFileSync(p, "utf8"));
 }
@@ -80,5 +124,7 @@ if (summaries.w1) writeFileSync(join(resultsDir, "w1.svg"), w1Svg(summaries.w1))
 const notesPath = join(resultsDir, "NOTES.md");
 const notes = existsSync(notesPath) ? readFileSync(notesPath, "utf8") : "";
 writeFileSync(join(resultsDir, "REPORT.md"), renderReport(summaries, notes));
-log(`wrote bench/results/REPORT.md${result.summary ? ` and raw/${a.suite}-${stamp}.json` : ""} (${result.ok ? "all runs correct" : "SOME RUNS FAILED"})`);
+log(
+  `wrote bench/results/REPORT.md${result.summary ? ` and raw/${a.suite}-${stamp}.json` : ""} (${result.ok ? "all runs correct" : "SOME RUNS FAILED"})`,
+);
 process.exit(result.ok ? 0 : 1);

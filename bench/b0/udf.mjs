@@ -97,6 +97,7 @@ const base = results["rust expression"];
 console.log(`B0 udf: x*2+1 over ${N} rows, ${threads} worker(s); ns/row (marginal, median of 3)`);
 console.log(`  bare JS loop                 ${bare.toFixed(1)}`);
 for (const [name, ns] of Object.entries(results)) {
-  const overhead = name === "rust expression" ? "" : `  overhead beyond JS loop: ${(ns - base - bare).toFixed(1)}`;
+  const overhead =
+    name === "rust expression" ? "" : `  overhead beyond JS loop: ${(ns - base - bare).toFixed(1)}`;
   console.log(`  ${name.padEnd(28)} ${ns.toFixed(1)}${overhead}`);
 }

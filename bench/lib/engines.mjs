@@ -2,7 +2,15 @@
 // of one run. Every engine reads INPUT (JSON lines) and writes OUTPUT (CSV change log).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 export const PATHWAY_VERSION = "0.33.0";
@@ -25,10 +33,14 @@ export function ensurePathway(root, log) {
   const p = enginePaths(root);
   const check = () => {
     try {
-      const v = execFileSync(p.python, ["-c", "import importlib.metadata as m; print(m.version('pathway'))"], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "ignore"],
-      }).trim();
+      const v = execFileSync(
+        p.python,
+        ["-c", "import importlib.metadata as m; print(m.version('pathway'))"],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+        },
+      ).trim();
       return v;
     } catch {
       return null;
@@ -41,17 +53,24 @@ export function ensurePathway(root, log) {
   const t0 = performance.now();
   log(`creating ${p.venv} and installing pathway==${PATHWAY_VERSION} (one-time, several minutes)`);
   try {
-    if (!existsSync(p.python)) execFileSync("python3.11", ["-m", "venv", p.venv], { stdio: "inherit" });
+    if (!existsSync(p.python))
+      execFileSync("python3.11", ["-m", "venv", p.venv], { stdio: "inherit" });
     execFileSync(join(p.venv, "bin", "pip"), ["install", "-q", `pathway==${PATHWAY_VERSION}`], {
       stdio: "inherit",
       timeout: 1800_000,
     });
   } catch (e) {
-    return { ok: false, seconds: (performance.now() - t0) / 1000, reason: `pip install failed: ${e.message}` };
+    return {
+      ok: false,
+      seconds: (performance.now() - t0) / 1000,
+      reason: `pip install failed: ${e.message}`,
+    };
   }
   const v = check();
   const seconds = (performance.now() - t0) / 1000;
-  return v ? { ok: true, seconds, version: v, installed: true } : { ok: false, seconds, reason: "pathway not importable after install" };
+  return v
+    ? { ok: true, seconds, version: v, installed: true }
+    : { ok: false, seconds, reason: "pathway not importable after install" };
 }
 
 /**
@@ -81,8 +100,10 @@ export function checkEngine(name, root, log) {
   const p = enginePaths(root);
   if (name === "node") return { ok: true };
   if (name === "tributary") {
-    if (!existsSync(p.tributaryDist)) return { ok: false, reason: "dist/api/index.js missing (run `npm run build:ts`)" };
-    if (!existsSync(p.tributaryAddon)) return { ok: false, reason: "native addon missing (run `npm run build:native`)" };
+    if (!existsSync(p.tributaryDist))
+      return { ok: false, reason: "dist/api/index.js missing (run `npm run build:ts`)" };
+    if (!existsSync(p.tributaryAddon))
+      return { ok: false, reason: "native addon missing (run `npm run build:native`)" };
     return { ok: true };
   }
   if (name === "pathway") return ensurePathway(root, log);
@@ -111,7 +132,11 @@ export function w1Command(name, root, { input, output, threads, tributaryModule 
         env: { PATHWAY_THREADS: String(threads), PATHWAY_PROCESSES: "1" },
       };
     case "node":
-      return { cmd: process.execPath, args: [join(root, "bench", "w1", "node_baseline.mjs"), input, output], env: {} };
+      return {
+        cmd: process.execPath,
+        args: [join(root, "bench", "w1", "node_baseline.mjs"), input, output],
+        env: {},
+      };
     default:
       throw new Error(`unknown engine ${name}`);
   }

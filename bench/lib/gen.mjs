@@ -2,7 +2,16 @@
 // Files are generated once into bench/data and reused; a `.meta.json` next to each file records
 // how it was made and the hash of the expected WordCount result.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, closeSync, renameSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -54,14 +63,21 @@ function writeAll(fd, buf, len) {
  * start-up probe) unless they already exist. Returns
  * `{ full, prefix, one, meta }` where each of full/prefix/one is `{ path, lines, hash }`.
  */
-export function ensureW1(dataDir, { size, seed = 1, dictSize = 5000, prefixLines, log = () => {} }) {
+export function ensureW1(
+  dataDir,
+  { size, seed = 1, dictSize = 5000, prefixLines, log = () => {} },
+) {
   mkdirSync(dataDir, { recursive: true });
   const pre = prefixLines ?? Math.floor(size / 5);
   const base = `w1-seed${seed}-d${dictSize}-n${size}`;
   const metaPath = join(dataDir, `${base}.meta.json`);
   if (existsSync(metaPath)) {
     const meta = JSON.parse(readFileSync(metaPath, "utf8"));
-    if (meta.prefix.lines === pre && [meta.full, meta.prefix, meta.one].every((f) => existsSync(f.path))) return meta;
+    if (
+      meta.prefix.lines === pre &&
+      [meta.full, meta.prefix, meta.one].every((f) => existsSync(f.path))
+    )
+      return meta;
   }
   const t0 = performance.now();
   const rand = mulberry32(seed);
@@ -105,9 +121,14 @@ export function ensureW1(dataDir, { size, seed = 1, dictSize = 5000, prefixLines
     workload: "w1",
     seed,
     dictSize,
-    generator: "mulberry32(seed); dictionary = first 5000 distinct 7-letter words; word = dict[floor(rand()*5000)]",
+    generator:
+      "mulberry32(seed); dictionary = first 5000 distinct 7-letter words; word = dict[floor(rand()*5000)]",
     full: { path: fullPath, lines: size, hash: hashCounts(entries(counts)) },
-    prefix: { path: prefixPath, lines: Math.min(pre, size), hash: hashCounts(entries(prefixCounts)) },
+    prefix: {
+      path: prefixPath,
+      lines: Math.min(pre, size),
+      hash: hashCounts(entries(prefixCounts)),
+    },
     one: { path: onePath, lines: 1, hash: hashCounts([[dict[0], 1]]) },
     generatedInSec: (performance.now() - t0) / 1000,
   };

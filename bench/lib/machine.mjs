@@ -1,12 +1,17 @@
 // Facts about the machine and the software versions, recorded with every benchmark run.
 import { execFileSync } from "node:child_process";
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 
 function tryRun(cmd, args, opts = {}) {
   try {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000, ...opts }).trim();
+    return execFileSync(cmd, args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 60_000,
+      ...opts,
+    }).trim();
   } catch {
     return null;
   }
@@ -33,7 +38,10 @@ export function machineFacts(root, { pythonBin } = {}) {
   };
   if (pythonBin && existsSync(pythonBin)) {
     facts.python = tryRun(pythonBin, ["--version"]);
-    facts.pathway = tryRun(pythonBin, ["-c", "import importlib.metadata as m; print(m.version('pathway'))"]);
+    facts.pathway = tryRun(pythonBin, [
+      "-c",
+      "import importlib.metadata as m; print(m.version('pathway'))",
+    ]);
   }
   return facts;
 }

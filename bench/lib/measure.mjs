@@ -3,7 +3,7 @@
 // children), peak RSS (the max of the kernel's per-process maxrss and a 50 ms sampler that sums
 // the RSS of every process in the tree), exit status and captured output.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -50,13 +50,20 @@ function rssOf(pids) {
  * `timeoutSec` kills the tree after that long (then ok=false).
  */
 export function measure(cmd, args, { env = {}, cwd, timeoutSec = 3600 } = {}) {
-  const timeFile = join(tmpdir(), `tb-bench-time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const timeFile = join(
+    tmpdir(),
+    `tb-bench-time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  );
   const useTime = existsSync(TIME_BIN);
   const argv = useTime ? ["-f", "%e %U %S %M", "-o", timeFile, cmd, ...args] : args;
   const bin = useTime ? TIME_BIN : cmd;
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(bin, argv, { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, argv, {
+      env: { ...process.env, ...env },
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -122,7 +129,12 @@ export function machineLoad() {
  * hypervisor gave this VM's CPUs to someone else: a sign of load outside this machine's view).
  */
 export function cpuJiffies() {
-  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const f = readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   const [user, nice, system, , , irq, softirq, steal] = f;
   return { busy: user + nice + system + (irq || 0) + (softirq || 0), steal: steal || 0 };
 }

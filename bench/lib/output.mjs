@@ -1,6 +1,6 @@
 // Reads an engine's change-log CSV output (columns: the row's columns, then optionally `time`
 // and `diff`) and reduces it to the final state, so outputs of different engines can be compared.
-import { readFileSync, existsSync, statSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { hashCounts } from "./gen.mjs";
 
@@ -46,7 +46,9 @@ function readOutput(path) {
  */
 export function wordCountState(path) {
   if (!existsSync(path)) throw new Error(`no output at ${path}`);
-  const lines = readOutput(path).split("\n").filter((l) => l.length > 0);
+  const lines = readOutput(path)
+    .split("\n")
+    .filter((l) => l.length > 0);
   if (lines.length === 0) throw new Error(`empty output at ${path}`);
   const header = splitCsvLine(lines[0]).map((h) => h.trim());
   const iw = header.indexOf("word");

@@ -1,4 +1,6 @@
 // Renders bench/results/REPORT.md from the suite summaries (bench/results/<suite>.json).
+import { w1latSection } from "./w1lat.mjs";
+import { w3Section } from "./w3.mjs";
 
 const f2 = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const fM = (x) => (Number.isFinite(x) ? `${(x / 1e6).toFixed(2)}M` : "n/a");
@@ -43,14 +45,26 @@ function w1Section(s) {
   const unavailable = Object.entries(s.engines).filter(([, v]) => !v.ok);
   for (const [e, v] of unavailable) out.push(`- **${e} not measured**: ${v.reason}`);
   const installs = Object.entries(s.engines).filter(([, v]) => v.installed);
-  for (const [e, v] of installs) out.push(`- ${e}: one-time install of the venv took ${f2(v.seconds, 0)} s (not part of any timing).`);
+  for (const [e, v] of installs)
+    out.push(
+      `- ${e}: one-time install of the venv took ${f2(v.seconds, 0)} s (not part of any timing).`,
+    );
   out.push(
     `- Correctness gate (${s.gate.file.toLocaleString("en")} lines, every config, sorted (word,count) sha256 vs the generator's own counts): ` +
-      `**${s.gate.ok ? "PASS" : "FAIL"}**${s.gate.ok ? "" : ` — ${s.gate.runs.filter((g) => !g.correct).map((g) => `${g.engine}/t${g.threads}: ${g.error}`).join("; ")}`}. ` +
+      `**${s.gate.ok ? "PASS" : "FAIL"}**${
+        s.gate.ok
+          ? ""
+          : ` — ${s.gate.runs
+              .filter((g) => !g.correct)
+              .map((g) => `${g.engine}/t${g.threads}: ${g.error}`)
+              .join("; ")}`
+      }. ` +
       "Every timed run's output is checked the same way; failed runs are excluded.",
   );
   out.push("");
-  out.push("| engine | workers | words/s | steady words/s | words per CPU-s | steady words per CPU-s | wall s | CPU s | start-up s | peak RSS MiB | other load / steal (cores, max) |");
+  out.push(
+    "| engine | workers | words/s | steady words/s | words per CPU-s | steady words per CPU-s | wall s | CPU s | start-up s | peak RSS MiB | other load / steal (cores, max) |",
+  );
   out.push("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of s.rows ?? []) {
     out.push(
@@ -59,7 +73,9 @@ function w1Section(s) {
     );
   }
   out.push("");
-  out.push("Ratios computed in this run (tributary / peer, same worker count; > 1 means tributary is better, except RSS and start-up where < 1 is better):");
+  out.push(
+    "Ratios computed in this run (tributary / peer, same worker count; > 1 means tributary is better, except RSS and start-up where < 1 is better):",
+  );
   out.push("");
   out.push("| workers | peer | words/s | steady words/s | words per CPU-s | peak RSS | start-up |");
   out.push("|---|---|---|---|---|---|---|");
@@ -91,9 +107,13 @@ function w1Section(s) {
   }
   out.push("");
   if (s.phases?.length) {
-    out.push("### Where Tributary's time goes (W1 stages, warm-up prefix, median of 3 in one process)");
+    out.push(
+      "### Where Tributary's time goes (W1 stages, warm-up prefix, median of 3 in one process)",
+    );
     out.push("");
-    out.push("| workers | rows | parse only (read → filter none → null) | read → null.write (all rows to the output) | + groupBy/count → null | full W1 (+ csv.write) | parse ns/row | groupBy+count ns/row (full − parse) |");
+    out.push(
+      "| workers | rows | parse only (read → filter none → null) | read → null.write (all rows to the output) | + groupBy/count → null | full W1 (+ csv.write) | parse ns/row | groupBy+count ns/row (full − parse) |",
+    );
     out.push("|---|---|---|---|---|---|---|---|");
     for (const p of s.phases) {
       const ns = (ms) => (ms * 1e6) / p.lines;
@@ -124,7 +144,9 @@ function b0Section(s) {
   out.push("| case | what it measures | ns/row | status |");
   out.push("|---|---|---|---|");
   for (const c of s.cases) {
-    out.push(`| ${c.name} | ${c.what} | ${c.status === "ok" ? f2(c.nsPerRow, 1) : "—"} | ${c.status === "ok" ? "measured" : c.status} |`);
+    out.push(
+      `| ${c.name} | ${c.what} | ${c.status === "ok" ? f2(c.nsPerRow, 1) : "—"} | ${c.status === "ok" ? "measured" : c.status} |`,
+    );
   }
   out.push("");
   out.push(
@@ -151,5 +173,7 @@ export function renderReport(summaries, notes = "") {
   if (notes.trim()) out.push(notes.trim(), "");
   if (summaries.w1) out.push(w1Section(summaries.w1));
   if (summaries.b0) out.push(b0Section(summaries.b0));
+  if (summaries.w1lat) out.push(w1latSection(summaries.w1lat));
+  if (summaries.w3) out.push(w3Section(summaries.w3));
   return `${out.join("\n")}\n`;
 }

@@ -21,8 +21,12 @@ function panel(x0, y0, width, { title, bars }) {
   bars.forEach((b, i) => {
     const y = y0 + 24 + i * (barH + gap);
     const w = Number.isFinite(b.value) ? (b.value / max) * plotW : 0;
-    parts.push(`<text x="${x0 + labelW - 6}" y="${y + 14}" text-anchor="end">${esc(b.label)}</text>`);
-    parts.push(`<rect x="${x0 + labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${b.color}"/>`);
+    parts.push(
+      `<text x="${x0 + labelW - 6}" y="${y + 14}" text-anchor="end">${esc(b.label)}</text>`,
+    );
+    parts.push(
+      `<rect x="${x0 + labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${b.color}"/>`,
+    );
     parts.push(`<text x="${x0 + labelW + w + 4}" y="${y + 14}">${fmtM(b.value)}</text>`);
   });
   return { svg: parts.join("\n"), height: 24 + bars.length * (barH + gap) + 10 };
@@ -34,12 +38,18 @@ export function w1Svg(summary) {
   const label = (r) => `${r.engine}, ${r.threads} worker${r.threads > 1 ? "s" : ""}`;
   const color = (r) => COLORS[r.engine] ?? "#888";
   const panels = [
-    { title: "Words/s, whole file (wall clock incl. start-up), median", bars: rows.map((r) => ({ label: label(r), value: r.wordsPerSec, color: color(r) })) },
+    {
+      title: "Words/s, whole file (wall clock incl. start-up), median",
+      bars: rows.map((r) => ({ label: label(r), value: r.wordsPerSec, color: color(r) })),
+    },
     {
       title: "Words/s after warm-up ((20M-4M) / (T_full - T_prefix)), median",
       bars: rows.map((r) => ({ label: label(r), value: r.steadyWordsPerSec, color: color(r) })),
     },
-    { title: "Words per CPU-second (user+sys, whole file), median", bars: rows.map((r) => ({ label: label(r), value: r.wordsPerCpuSec, color: color(r) })) },
+    {
+      title: "Words per CPU-second (user+sys, whole file), median",
+      bars: rows.map((r) => ({ label: label(r), value: r.wordsPerCpuSec, color: color(r) })),
+    },
   ];
   const width = 720;
   let y = 40;

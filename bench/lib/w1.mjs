@@ -1,11 +1,17 @@
 // The W1 WordCount throughput suite: generate, gate, time (interleaved), summarise.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import {
+  checkEngine,
+  enginePaths,
+  snapshotTributary,
+  supportsThreads,
+  w1Command,
+} from "./engines.mjs";
 import { ensureW1 } from "./gen.mjs";
-import { checkEngine, enginePaths, snapshotTributary, supportsThreads, w1Command } from "./engines.mjs";
+import { machineFacts } from "./machine.mjs";
 import { cpuJiffies, machineLoad, measure, waitQuiet } from "./measure.mjs";
 import { wordCountState } from "./output.mjs";
-import { machineFacts } from "./machine.mjs";
 
 const USER_HZ = 100;
 
@@ -21,7 +27,12 @@ export function median(xs) {
 async function runOnce(root, cfg, file, outDir, log, tributaryModule) {
   const output = join(outDir, `${cfg.engine}-t${cfg.threads}-${file.lines}.csv`);
   rmSync(output, { recursive: true, force: true });
-  const { cmd, args, env } = w1Command(cfg.engine, root, { input: file.path, output, threads: cfg.threads, tributaryModule });
+  const { cmd, args, env } = w1Command(cfg.engine, root, {
+    input: file.path,
+    output,
+    threads: cfg.threads,
+    tributaryModule,
+  });
   const j0 = cpuJiffies();
   const h0 = process.cpuUsage();
   const m = await measure(cmd, args, { env, cwd: root });
@@ -86,7 +97,9 @@ export async function runW1(root, opts, log) {
   const outDir = join(dataDir, "out");
   mkdirSync(outDir, { recursive: true });
   const files = ensureW1(dataDir, { size: opts.size, log });
-  log(`input: ${files.full.path} (${files.full.lines} lines), warm-up prefix ${files.prefix.lines} lines`);
+  log(
+    `input: ${files.full.path} (${files.full.lines} lines), warm-up prefix ${files.prefix.lines} lines`,
+  );
 
   const engines = {};
   for (const e of opts.engines) {
@@ -116,18 +129,31 @@ export async function runW1(root, opts, log) {
   const gate = [];
   for (const cfg of configs) gate.push(await runOnce(root, cfg, gateFile, outDir, log, tmod));
   const gateOk = gate.every((g) => g.correct);
-  log(`gate: ${gateOk ? "PASS" : "FAIL"} (${gate.filter((g) => g.correct).length}/${gate.length} configs match sha256 ${gateFile.hash.slice(0, 16)}…)`);
-  const summary = { suite: "w1", opts, facts, engines, files, gate: { file: gateFile.lines, ok: gateOk, runs: gate } };
+  log(
+    `gate: ${gateOk ? "PASS" : "FAIL"} (${gate.filter((g) => g.correct).length}/${gate.length} configs match sha256 ${gateFile.hash.slice(0, 16)}…)`,
+  );
+  const summary = {
+    suite: "w1",
+    opts,
+    facts,
+    engines,
+    files,
+    gate: { file: gateFile.lines, ok: gateOk, runs: gate },
+  };
   const allAvailable = opts.engines.every((e) => engines[e].ok);
   if (opts.smoke) return { ok: gateOk && allAvailable && configs.length > 0, summary };
 
-  const timed = configs.filter((c) => gate.find((g) => g.engine === c.engine && g.threads === c.threads)?.correct);
+  const timed = configs.filter(
+    (c) => gate.find((g) => g.engine === c.engine && g.threads === c.threads)?.correct,
+  );
   const runs = [];
   const waits = [];
   const loadBefore = machineLoad();
   for (let round = 0; round < opts.rounds; round++) {
     const order = round % 2 === 0 ? timed : [...timed].reverse();
-    log(`round ${round + 1}/${opts.rounds}: ${order.map((c) => `${c.engine}/t${c.threads}`).join(" ")}`);
+    log(
+      `round ${round + 1}/${opts.rounds}: ${order.map((c) => `${c.engine}/t${c.threads}`).join(" ")}`,
+    );
     for (const cfg of order) {
       if (opts.waitQuiet > 0) {
         const q = await waitQuiet(opts.waitQuiet, 0.3, log);
@@ -162,17 +188,23 @@ async function tributaryPhases(root, configs, files, log, tributaryModule) {
   for (const cfg of configs.filter((c) => c.engine === "tributary")) {
     const script = join(root, "bench", "w1", "tributary_phases.mjs");
     const output = join(root, "bench", "data", "out", "phases.csv");
-    const m = await measure(process.execPath, [script, files.prefix.path, output, String(cfg.threads), "3"], {
-      cwd: root,
-      env: tributaryModule ? { TRIBUTARY_MODULE: tributaryModule } : {},
-    });
+    const m = await measure(
+      process.execPath,
+      [script, files.prefix.path, output, String(cfg.threads), "3"],
+      {
+        cwd: root,
+        env: tributaryModule ? { TRIBUTARY_MODULE: tributaryModule } : {},
+      },
+    );
     rmSync(output, { force: true });
     try {
       const ms = JSON.parse(m.stdout.trim().split("\n").pop());
       out.push({ threads: cfg.threads, lines: files.prefix.lines, ms });
       log(`  tributary phases t${cfg.threads}: ${JSON.stringify(ms)}`);
     } catch {
-      log(`  tributary phases t${cfg.threads} failed: ${m.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      log(
+        `  tributary phases t${cfg.threads} failed: ${m.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      );
     }
   }
   return out;
@@ -182,7 +214,9 @@ async function tributaryPhases(root, configs, files, log, tributaryModule) {
 function aggregate(configs, runs, files) {
   const steadyLines = files.full.lines - files.prefix.lines;
   return configs.map((cfg) => {
-    const mine = runs.filter((r) => r.engine === cfg.engine && r.threads === cfg.threads && r.correct);
+    const mine = runs.filter(
+      (r) => r.engine === cfg.engine && r.threads === cfg.threads && r.correct,
+    );
     const byRound = new Map();
     for (const r of mine) {
       if (!byRound.has(r.round)) byRound.set(r.round, {});
@@ -190,8 +224,12 @@ function aggregate(configs, runs, files) {
     }
     const per = [...byRound.values()].filter((x) => x.full);
     const full = per.map((x) => x.full);
-    const steadyWps = per.filter((x) => x.prefix).map((x) => steadyLines / (x.full.wallSec - x.prefix.wallSec));
-    const steadyWpc = per.filter((x) => x.prefix).map((x) => steadyLines / (x.full.cpuSec - x.prefix.cpuSec));
+    const steadyWps = per
+      .filter((x) => x.prefix)
+      .map((x) => steadyLines / (x.full.wallSec - x.prefix.wallSec));
+    const steadyWpc = per
+      .filter((x) => x.prefix)
+      .map((x) => steadyLines / (x.full.cpuSec - x.prefix.cpuSec));
     const phaseRun = full.map((r) => r.phases?.runMs).filter((x) => x != null);
     return {
       engine: cfg.engine,
@@ -210,7 +248,10 @@ function aggregate(configs, runs, files) {
       medianRssMiB: median(full.map((r) => r.maxRssBytes)) / 2 ** 20,
       // Load estimates of runs shorter than 2 s are dominated by 10 ms jiffy granularity.
       otherCoresMax: Math.max(0, ...mine.filter((r) => r.wallSec >= 2).map((r) => r.otherCores)),
-      stealCoresMax: Math.max(0, ...mine.filter((r) => r.wallSec >= 2).map((r) => r.stealCores ?? 0)),
+      stealCoresMax: Math.max(
+        0,
+        ...mine.filter((r) => r.wallSec >= 2).map((r) => r.stealCores ?? 0),
+      ),
       engineRunMs: phaseRun.length ? median(phaseRun) : null,
     };
   });

@@ -1,7 +1,7 @@
 // W1 WordCount, plain Node baseline: stream the file in big chunks, split on newlines,
 // JSON.parse each line, count in a Map, write `word,count,time,diff` CSV.
 // Usage: node bench/w1/node_baseline.mjs INPUT.jsonl OUTPUT.csv
-import { openSync, readSync, closeSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 
 const [input, output] = process.argv.slice(2);

@@ -14,7 +14,10 @@ if (!input || !output) {
 }
 const threads = Number(threadsArg ?? 1);
 
-const t = tb.io.jsonlines.read(input, { schema: tb.schema({ word: tb.types.str }), mode: "static" });
+const t = tb.io.jsonlines.read(input, {
+  schema: tb.schema({ word: tb.types.str }),
+  mode: "static",
+});
 const counts = t.groupBy(t.word).reduce({ word: tb.this.word, count: tb.reducers.count() });
 tb.io.csv.write(counts, output);
 const tBuilt = performance.now();

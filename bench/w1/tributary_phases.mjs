@@ -27,7 +27,10 @@ const pipelines = {
   },
   full: (path) => {
     const t = tb.io.jsonlines.read(path, { schema, mode: "static" });
-    tb.io.csv.write(t.groupBy(t.word).reduce({ word: tb.this.word, count: tb.reducers.count() }), output);
+    tb.io.csv.write(
+      t.groupBy(t.word).reduce({ word: tb.this.word, count: tb.reducers.count() }),
+      output,
+    );
   },
 };
 

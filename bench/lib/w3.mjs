@@ -98,6 +98,7 @@ export async function runW3(root, opts, log) {
         }
         const r = JSON.parse(readFileSync(out, "utf8"));
         const s = stats(r.latencies);
+        // Every change must reach the callback (a missing one is reported, not hidden).
         const ok = s.answered === opts.changes;
         log(
           `  ${engine} t${threads}: load ${r.loadSec.toFixed(1)} s, RSS after load ${r.rssMiBAfterLoad.toFixed(0)} MiB, ` +

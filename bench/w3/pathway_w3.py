@@ -64,7 +64,7 @@ def main() -> None:
                     last_key = key
                 self.commit()
                 clock.sleep(0.01)
-            clock.sleep(0.5)
+            clock.sleep(2.0)
             with open(out_path, "w") as f:
                 json.dump({"loadSec": state["loaded_at"], "rssMiBAfterLoad": state["rss"], "latencies": latencies}, f)
             import os

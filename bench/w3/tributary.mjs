@@ -46,7 +46,7 @@ class Changes extends tb.io.ConnectorSubject {
       this.commit();
       await sleep(10);
     }
-    await sleep(500);
+    await sleep(2000);
   }
 }
 

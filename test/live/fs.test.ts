@@ -3,7 +3,7 @@
  * file adds a row, a changed file retracts its old row and adds the new one, a deleted file
  * retracts its row.
  */
-import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tb from "tributary";
 import { describe, expect, it } from "vitest";
@@ -16,6 +16,12 @@ async function until(probe: () => boolean, what: string, ms = 15_000): Promise<v
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Replaces a file atomically (a hidden temporary file renamed over it), as editors do. */
+function put(dir: string, name: string, text: string): void {
+  writeFileSync(join(dir, `.${name}.tmp`), text);
+  renameSync(join(dir, `.${name}.tmp`), join(dir, name));
 }
 
 describe.each(THREADS)("threads=%i", (threads) => {
@@ -101,9 +107,9 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const handle = tb.start({ threads });
     try {
       await until(() => state.get("a.txt") === "one", "the first file");
-      writeFileSync(join(dir, "b.txt"), "two");
+      put(dir, "b.txt", "two");
       await until(() => state.get("b.txt") === "two", "the new file");
-      writeFileSync(join(dir, "a.txt"), "one, changed");
+      put(dir, "a.txt", "one, changed");
       await until(() => state.get("a.txt") === "one, changed", "the change");
       rmSync(join(dir, "b.txt"));
       await until(() => !state.has("b.txt"), "the deletion");

@@ -75,7 +75,11 @@ impl PostgresReader {
         stream: Option<ReplicationStream>,
     ) -> PostgresReader {
         PostgresReader {
-            operator: format!("postgres:{name}"),
+            operator: if name.starts_with("postgres:") {
+                name.clone()
+            } else {
+                format!("postgres:{name}")
+            },
             seed: xxhash_rust::xxh3::xxh3_64(table.as_bytes()),
             name,
             table,

@@ -274,3 +274,94 @@ impl SourceReader for FsSource {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::TempDir;
+
+    fn spec(path: &str, mode: &str) -> SourceSpec {
+        SourceSpec {
+            name: "files".into(),
+            kind: "fs".into(),
+            path: path.into(),
+            mode: mode.into(),
+            primary_key: vec![],
+            options: serde_json::Value::Null,
+            autocommit_ms: None,
+        }
+    }
+
+    fn drain(reader: &mut dyn SourceReader) -> Vec<(Vec<Value>, Diff)> {
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        for _ in 0..10 {
+            if reader.poll(&mut out, &mut errors, 100).unwrap() == SourceStatus::Finished {
+                break;
+            }
+        }
+        out.into_iter().map(|(_, r, d)| (r.to_vec(), d)).collect()
+    }
+
+    #[test]
+    fn static_rows_per_file_shared_by_workers() {
+        let dir = TempDir::new();
+        let root = dir.path().to_string_lossy().into_owned();
+        for i in 0..6 {
+            dir.write(&format!("d/f{i}"), format!("file {i}"));
+        }
+        let cols = ["data".to_string()];
+        let mut all = Vec::new();
+        for worker in 0..2 {
+            let mut r =
+                open_fs_source(&spec(&root, "static"), &cols, &[DType::Str], worker, 2).unwrap();
+            all.extend(drain(r.as_mut()));
+        }
+        let mut texts: Vec<String> = all
+            .iter()
+            .map(|(row, d)| match (&row[0], d) {
+                (Value::Str(s), 1) => s.to_string(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        texts.sort();
+        assert_eq!(
+            texts,
+            (0..6).map(|i| format!("file {i}")).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn streaming_retracts_changed_and_deleted_files() {
+        let dir = TempDir::new();
+        let root = dir.path().to_string_lossy().into_owned();
+        let a = dir.write("a", "one");
+        let cols = ["data".to_string(), "_metadata".to_string()];
+        let dtypes = [DType::Bytes, DType::Json];
+        let mut r = open_fs_source(&spec(&root, "streaming"), &cols, &dtypes, 0, 1).unwrap();
+        let first = drain(r.as_mut());
+        assert_eq!(first.len(), 1);
+        let Value::Json(meta) = &first[0].0[1] else {
+            panic!("no metadata")
+        };
+        assert!(meta.contains("\"size\":3"), "{meta}");
+        std::fs::write(&a, "three").unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        let changed = drain(r.as_mut());
+        let diffs: Vec<(Value, Diff)> = changed
+            .iter()
+            .map(|(row, d)| (row[0].clone(), *d))
+            .collect();
+        assert_eq!(
+            diffs,
+            vec![
+                (Value::Bytes(Arc::from(&b"one"[..])), -1),
+                (Value::Bytes(Arc::from(&b"three"[..])), 1)
+            ]
+        );
+        std::fs::remove_file(&a).unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        let gone = drain(r.as_mut());
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0].1, -1);
+    }
+}

@@ -172,7 +172,9 @@ describe.each(THREADS)("threads=%i", (threads) => {
       await until(() => state.size === 2, "the snapshot");
       pg.exec(`INSERT INTO ${table} VALUES (3, 'plum', 7)`);
       await until(() => state.has(3), "the insert");
-      pg.exec(`UPDATE ${table} SET price = 2.5 WHERE id = 1`);
+      // synchronous_commit=on: the walsender sends only flushed WAL (the test server's default
+      // is off, which adds up to wal_writer_delay = 200 ms).
+      pg.exec(`SET synchronous_commit = on; UPDATE ${table} SET price = 2.5 WHERE id = 1`);
       const committed = performance.now(); // psql returns once the update is committed
       await until(() => state.get(1) === "1:apple:2.5", "the update");
       console.log(

@@ -12,6 +12,7 @@ mod pgoutput;
 mod reader;
 mod replication;
 mod sink;
+mod snapshot;
 mod table;
 mod types;
 mod values;

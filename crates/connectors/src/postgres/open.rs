@@ -15,8 +15,9 @@ use tributary_engine::{DType, Diff, ErrorEntry, Key, Row};
 use super::catalog::{
     drop_slot_if_exists, ensure_publication, format_lsn, inspect, parse_lsn, TableInfo,
 };
-use super::reader::{PostgresReader, Snapshot};
+use super::reader::PostgresReader;
 use super::replication::ReplicationStream;
+use super::snapshot::Snapshot;
 use super::table::{address, connect, parse_config, quote_ident, quote_table};
 use super::wire::ReplicationConnection;
 

@@ -11,30 +11,14 @@
 
 use std::collections::HashMap;
 
-use ::postgres::{Client, SimpleQueryMessage};
 use tributary_engine::connector::{SourceError, SourceReader, SourceStatus};
 use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Value};
 
 use super::catalog::TableInfo;
 use super::pgoutput::{Cell, Message, Relation};
 use super::replication::{Item, ReplicationStream};
+use super::snapshot::Snapshot;
 use super::values::convert;
-
-/// Rows fetched from the snapshot cursor per round trip.
-const FETCH: usize = 10_000;
-
-/// The snapshot transaction and its cursor.
-pub(crate) struct Snapshot {
-    client: Client,
-    rows: u64,
-}
-
-impl Snapshot {
-    /// The cursor `tributary_snapshot` open on `client`.
-    pub(crate) fn new(client: Client) -> Snapshot {
-        Snapshot { client, rows: 0 }
-    }
-}
 
 /// Where each schema column is in the replicated tuples, and its type there.
 struct RelMap {
@@ -122,7 +106,7 @@ impl PostgresReader {
         Key::for_values(&values)
     }
 
-    /// Fetches the next batch of the snapshot; `true` when it is exhausted.
+    /// Converts the next batch of the snapshot; `true` when it is exhausted.
     fn read_snapshot(
         &mut self,
         out: &mut Vec<(Key, Row, Diff)>,
@@ -131,18 +115,19 @@ impl PostgresReader {
         let Some(snapshot) = self.snapshot.as_mut() else {
             return Ok(true);
         };
-        let messages = snapshot
-            .client
-            .simple_query(&format!("FETCH FORWARD {FETCH} FROM tributary_snapshot"))
-            .map_err(|e| self.fail(format!("snapshot read failed: {e}")))?;
-        let mut fetched = 0;
+        let batch = snapshot.next_batch();
+        let position = snapshot.rows;
+        let batch = batch.map_err(|e| self.fail(format!("snapshot read failed: {e}")))?;
+        let Some(rows) = batch else {
+            self.snapshot = None;
+            return Ok(true);
+        };
+        if let Some(s) = self.snapshot.as_mut() {
+            s.rows += rows.len() as u64;
+        }
+        let mut position = position;
         let mut cells = Vec::with_capacity(self.columns.len());
-        for message in &messages {
-            let SimpleQueryMessage::Row(row) = message else {
-                continue;
-            };
-            fetched += 1;
-            let position = self.snapshot.as_ref().map_or(0, |s| s.rows);
+        for row in &rows {
             cells.clear();
             for (i, (dtype, oid)) in self.dtypes.iter().zip(&self.info.type_oids).enumerate() {
                 match convert(row.get(i), dtype, *oid) {
@@ -159,18 +144,7 @@ impl PostgresReader {
                 self.live.insert(key, row.clone());
             }
             out.push((key, row, 1));
-            if let Some(s) = self.snapshot.as_mut() {
-                s.rows += 1;
-            }
-        }
-        if fetched < FETCH {
-            if let Some(mut snapshot) = self.snapshot.take() {
-                snapshot
-                    .client
-                    .batch_execute("COMMIT")
-                    .map_err(|e| self.fail(format!("snapshot read failed: {e}")))?;
-            }
-            return Ok(true);
+            position += 1;
         }
         Ok(false)
     }

@@ -125,9 +125,8 @@ impl PostgresReader {
         if let Some(s) = self.snapshot.as_mut() {
             s.rows += rows.len() as u64;
         }
-        let mut position = position;
         let mut cells = Vec::with_capacity(self.columns.len());
-        for row in &rows {
+        for (position, row) in (position..).zip(rows.iter()) {
             cells.clear();
             for (i, (dtype, oid)) in self.dtypes.iter().zip(&self.info.type_oids).enumerate() {
                 match convert(row.get(i), dtype, *oid) {
@@ -144,7 +143,6 @@ impl PostgresReader {
                 self.live.insert(key, row.clone());
             }
             out.push((key, row, 1));
-            position += 1;
         }
         Ok(false)
     }

@@ -97,7 +97,8 @@ pub(crate) fn convert(text: Option<&str>, dtype: &DType, type_oid: u32) -> Resul
             } else {
                 text
             };
-            parse_datetime_text(trimmed)
+            fast_timestamp(trimmed)
+                .or_else(|| parse_datetime_text(trimmed))
                 .map(Value::DateTime)
                 .ok_or_else(bad)
         }
@@ -119,6 +120,52 @@ pub(crate) fn convert(text: Option<&str>, dtype: &DType, type_oid: u32) -> Resul
 /// `2024-01-02 03:04:05.5+00` → `2024-01-02 03:04:05.5` (the session's zone is UTC).
 fn strip_utc_offset(text: &str) -> &str {
     text.strip_suffix("+00").unwrap_or(text)
+}
+
+/// Parses PostgreSQL's ISO output `YYYY-MM-DD[ HH:MM:SS[.ffffff]]` (UTC) into nanoseconds
+/// since the epoch without a general-purpose parser; `None` for anything else.
+fn fast_timestamp(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = b.get(range)?;
+        digits.iter().try_fold(0i64, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
+        })
+    };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let mut nanos = 0i64;
+    if b.len() > 10 {
+        if b.len() < 19 || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if hh > 23 || mm > 59 || ss > 60 {
+            return None;
+        }
+        nanos = ((hh * 60 + mm) * 60 + ss) * 1_000_000_000;
+        if b.len() > 19 {
+            if b[19] != b'.' || b.len() > 29 || b.len() == 20 {
+                return None;
+            }
+            let frac = num(20..b.len())?;
+            nanos += frac * 10i64.pow((29 - b.len()) as u32);
+        }
+    }
+    // Days from the civil date (proleptic Gregorian), after H. Hinnant.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days.checked_mul(86_400_000_000_000)?.checked_add(nanos)
 }
 
 /// Decodes `bytea` hex output (`\x0a1b…`).
@@ -172,6 +219,21 @@ mod tests {
         assert_eq!(convert(None, &opt, oid::INT8), Ok(Value::None));
         assert!(convert(None, &DType::Int, oid::INT8).is_err());
         assert!(convert(Some("infinity"), &DType::DateTime, oid::TIMESTAMP).is_err());
+    }
+
+    #[test]
+    fn fast_timestamps_agree_with_the_general_parser() {
+        for text in [
+            "1970-01-01",
+            "2024-02-29 23:59:59",
+            "1999-12-31 00:00:00.5",
+            "2038-01-19 03:14:07.123456",
+            "1900-03-01 12:00:00.000001",
+        ] {
+            assert_eq!(fast_timestamp(text), parse_datetime_text(text), "{text}");
+        }
+        assert_eq!(fast_timestamp("infinity"), None);
+        assert_eq!(fast_timestamp("2024-13-01"), None);
     }
 
     #[test]

@@ -223,7 +223,9 @@ describe.each(THREADS)("threads=%i", (threads) => {
   it("streaming with a named slot and publication", async () => {
     const table = `named_${threads}`;
     pg.exec(`CREATE TABLE ${table} (id int PRIMARY KEY, name text, price float8);
-             INSERT INTO ${table} VALUES (1, 'a', 1);`);
+             INSERT INTO ${table} VALUES (1, 'a', 1);
+             CREATE TABLE other_${threads} (id int PRIMARY KEY, name text, price float8);
+             CREATE PUBLICATION pub_${threads} FOR TABLE other_${threads};`);
     const t = tb.io.postgres.read({
       connectionString: pg.connectionString,
       tableName: table,
@@ -238,6 +240,8 @@ describe.each(THREADS)("threads=%i", (threads) => {
     try {
       await until(() => seen.includes(1), "the snapshot");
       const before = rows("SELECT pg_current_wal_insert_lsn()")[0];
+      // The shared publication's other table is ignored.
+      pg.exec(`INSERT INTO other_${threads} VALUES (7, 'x', 7)`);
       pg.exec(`INSERT INTO ${table} VALUES (2, 'b', 2)`);
       await until(() => seen.includes(2), "the insert");
       // The slot's confirmed position moves past the insert once the engine has taken it.
@@ -252,9 +256,11 @@ describe.each(THREADS)("threads=%i", (threads) => {
       await handle.stop();
     }
     expect(seen).toEqual([1, 2]);
-    expect(rows(`SELECT pubname FROM pg_publication WHERE pubname = 'pub_${threads}'`)).toEqual([
-      `pub_${threads}`,
-    ]);
+    expect(
+      rows(
+        `SELECT tablename FROM pg_publication_tables WHERE pubname = 'pub_${threads}' ORDER BY 1`,
+      ),
+    ).toEqual([table, `other_${threads}`].sort());
     pg.exec(`SELECT pg_drop_replication_slot('slot_${threads}')`);
   });
 

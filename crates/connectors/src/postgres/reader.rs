@@ -277,10 +277,11 @@ impl PostgresReader {
                 }
                 Item::Message(Message::Commit { end_lsn }) => {
                     self.in_txn = false;
+                    // A transaction of other tables (a shared publication) closes no time.
+                    committed |= !self.txn.is_empty() || !self.txn_errors.is_empty();
                     out.append(&mut self.txn);
                     errors.append(&mut self.txn_errors);
                     self.to_ack = Some(self.to_ack.unwrap_or(0).max(end_lsn));
-                    committed = true;
                 }
                 Item::Message(message) => self.apply(message),
             }

@@ -85,6 +85,20 @@ impl Environment for NodeEnvironment {
                 worker,
                 peers,
             ),
+            "postgres" => tributary_connectors::open_postgres_source(
+                spec,
+                &node.columns,
+                &node.dtypes,
+                worker,
+                peers,
+            ),
+            "fs" => tributary_connectors::open_fs_source(
+                spec,
+                &node.columns,
+                &node.dtypes,
+                worker,
+                peers,
+            ),
             other => Err(SourceError {
                 source_name: spec.name.clone(),
                 message: format!("unknown source kind `{other}`"),

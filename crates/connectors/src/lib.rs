@@ -12,6 +12,6 @@ mod testutil;
 pub use convert::dtype_name;
 pub use convert::json::value_from_json;
 pub use convert::text::parse_text_cell;
-pub use postgres::{open_postgres_sink, PostgresSinkOptions};
+pub use postgres::{open_postgres_sink, open_postgres_source, PostgresSinkOptions};
 pub use sink::open_file_sink;
-pub use source::open_file_source;
+pub use source::{open_file_source, open_fs_source};

@@ -5,6 +5,7 @@ import { callSite } from "../errors.js";
 import { declareOutput } from "../plan.js";
 import { nodeOf, type TableLike } from "../table.js";
 import { csv } from "./csv.js";
+import { fs } from "./fs.js";
 import { ConnectorSubject, custom } from "./custom.js";
 import { http } from "./http.js";
 import { jsonlines } from "./jsonlines.js";
@@ -16,7 +17,13 @@ export type { CsvReadOptions } from "./csv.js";
 export type { CustomReadOptions } from "./custom.js";
 export { ConnectorSubject } from "./custom.js";
 export type { JsonLinesReadOptions } from "./jsonlines.js";
-export type { PostgresInit, PostgresWriteMode, PostgresWriteOptions } from "./postgres.js";
+export type { FsFormat, FsMetadata, FsReadOptions } from "./fs.js";
+export type {
+  PostgresInit,
+  PostgresReadOptions,
+  PostgresWriteMode,
+  PostgresWriteOptions,
+} from "./postgres.js";
 export type { CommonReadOptions, ReadMode } from "./source.js";
 
 /** Discards a table's changes (forces it to be computed). */
@@ -27,6 +34,7 @@ function writeNull(table: TableLike): void {
 /** The connectors. */
 export const io = {
   csv,
+  fs,
   jsonlines,
   plaintext,
   null: { write: writeNull },

@@ -1,9 +1,65 @@
 /**
- * `tb.io.postgres`: writing a table's changes into a PostgreSQL table.
+ * `tb.io.postgres`: reading a PostgreSQL table (a snapshot, then its changes through logical
+ * replication) and writing a table's changes into a PostgreSQL table.
  */
 import { callSite, fail } from "../errors.js";
 import { declareOutput } from "../plan.js";
-import { nodeOf, type TableLike } from "../table.js";
+import type { Row, Schema } from "../schema.js";
+import { nodeOf, type Table, type TableLike } from "../table.js";
+import { type CommonReadOptions, schemaColumns, sourceTable } from "./source.js";
+
+/** Options of `tb.io.postgres.read`. */
+export interface PostgresReadOptions<R extends Row> extends CommonReadOptions {
+  /** libpq connection string: `host=... port=... user=... dbname=...` or `postgresql://...`. */
+  connectionString: string;
+  /** The table read, optionally `schema.table`; names are case-sensitive (always quoted). */
+  tableName: string;
+  /**
+   * The columns read (a subset of the table's, by name) and their types; checked against the
+   * table before reading. Row ids come from the table's primary key (a `primaryKey` given in
+   * the schema must be that key).
+   */
+  schema: Schema<R>;
+  /**
+   * Streaming: the publication whose changes are read (default `tributary_<table>`); created
+   * for the table when missing, extended with the table when it lacks it.
+   */
+  publicationName?: string;
+  /**
+   * Streaming: a permanent replication slot of this name (re-created at every start, as each
+   * run reads a fresh snapshot). Default: a temporary slot dropped when the run ends.
+   */
+  slotName?: string;
+}
+
+/**
+ * Reads a PostgreSQL table: a consistent snapshot of its rows, then (streaming, the default)
+ * every committed insert, update and delete, one transaction per commit. Streaming needs
+ * `wal_level=logical`, a primary key on the table and REPLICA IDENTITY DEFAULT or FULL.
+ */
+function read<R extends Row>(options: PostgresReadOptions<R>): Table<R> {
+  const site = callSite();
+  const what = "io.postgres.read";
+  if (typeof options !== "object" || options === null)
+    fail("INVALID_ARGUMENT", `${what}: options are required`, site);
+  const { connectionString, tableName, schema, name, mode, autocommitMs } = options;
+  if (typeof connectionString !== "string" || connectionString === "")
+    fail("INVALID_ARGUMENT", `${what}: connectionString is required`, site);
+  if (typeof tableName !== "string" || tableName === "")
+    fail("INVALID_ARGUMENT", `${what}: tableName is required`, site);
+  return sourceTable<R>(
+    "postgres",
+    tableName,
+    schemaColumns(schema as Schema<Row>, "postgres"),
+    { name: name ?? `postgres:${tableName}`, mode, autocommitMs },
+    {
+      connection_string: connectionString,
+      table_name: tableName,
+      ...(options.publicationName ? { publication_name: options.publicationName } : {}),
+      ...(options.slotName ? { slot_name: options.slotName } : {}),
+    },
+  );
+}
 
 /** How `tb.io.postgres.write` maps a table onto a PostgreSQL table. */
 export type PostgresWriteMode = "stream_of_changes" | "snapshot";
@@ -86,4 +142,4 @@ function write(table: TableLike, options: PostgresWriteOptions): void {
 }
 
 /** PostgreSQL connector. */
-export const postgres = { write } as const;
+export const postgres = { read, write } as const;

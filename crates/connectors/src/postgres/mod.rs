@@ -2,10 +2,23 @@
 //! table per `init` and checks its columns before any write, then writes each closed time
 //! either as a change log (`stream_of_changes`) or as upserts/deletes (`snapshot`).
 //! Type mapping: see [`types`]. Connections are unencrypted (no TLS).
+//!
+//! PostgreSQL input (`tb.io.postgres.read`): a snapshot, then logical replication changes
+//! ([`open`], [`reader`], [`replication`], [`pgoutput`], [`wire`]; types: [`values`]).
 
+mod catalog;
+mod open;
+mod pgoutput;
+mod reader;
+mod replication;
 mod sink;
+mod snapshot;
 mod table;
 mod types;
+mod values;
+mod wire;
+
+pub use open::open_postgres_source;
 
 use tributary_engine::connector::{Sink, SinkError};
 use tributary_engine::DType;

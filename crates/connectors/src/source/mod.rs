@@ -15,6 +15,7 @@
 mod chunk;
 mod context;
 mod csv_share;
+mod fs;
 mod line_share;
 mod lines;
 mod records;
@@ -32,6 +33,8 @@ use context::{Ctx, FileEntry};
 use csv_share::{CsvOptions, CsvShare};
 use line_share::{LineFormat, LineShare};
 use stream::StreamSource;
+
+pub use fs::open_fs_source;
 
 use crate::convert::json_row::JsonRowParser;
 

@@ -136,3 +136,65 @@ fn bucket(t: Scalar, width: Scalar) -> i64 {
 fn clamp(b: i128) -> i64 {
     b.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The buckets a right row at `r` is sent to.
+    fn right_range(
+        r: Scalar,
+        lower: Scalar,
+        upper: Scalar,
+        width: Scalar,
+        slack: i64,
+    ) -> (i64, i64) {
+        (
+            bucket(r.minus(upper), width) - slack,
+            bucket(r.minus(lower), width) + slack,
+        )
+    }
+
+    #[test]
+    fn every_matching_pair_shares_a_bucket_for_integer_times() {
+        for (lower, upper) in [(-5i128, 5i128), (0, 0), (3, 7), (-9, -2)] {
+            let width = Scalar::Int((upper - lower).max(1));
+            for l in -40i128..40 {
+                for r in -40i128..40 {
+                    let gap = r - l;
+                    if gap < lower || gap > upper {
+                        continue;
+                    }
+                    let b = bucket(Scalar::Int(l), width);
+                    let (first, last) = right_range(
+                        Scalar::Int(r),
+                        Scalar::Int(lower),
+                        Scalar::Int(upper),
+                        width,
+                        0,
+                    );
+                    assert!(first <= b && b <= last, "l={l} r={r} [{lower},{upper}]");
+                    assert!(last - first <= 1, "at most two buckets per right row");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_matching_pair_shares_a_bucket_for_float_times() {
+        let (lower, upper) = (Scalar::Float(-0.3), Scalar::Float(0.7));
+        let width = Scalar::Float(1.0);
+        for i in -200..200 {
+            for j in -200..200 {
+                let (l, r) = (f64::from(i) * 0.1, f64::from(j) * 0.1);
+                let gap = r - l;
+                if !(-0.3..=0.7).contains(&gap) {
+                    continue;
+                }
+                let b = bucket(Scalar::Float(l), width);
+                let (first, last) = right_range(Scalar::Float(r), lower, upper, width, 1);
+                assert!(first <= b && b <= last, "l={l} r={r}");
+            }
+        }
+    }
+}

@@ -6,6 +6,7 @@ import type { RowOfTable, TableLike } from "./table.js";
 
 export { type Change, type ComputeOptions, debug } from "./debug.js";
 export { type CellValue, ErrorValue, type ErrorValueMarker } from "./decode.js";
+export type { DeduplicateOptions } from "./dedup.js";
 export type { DType } from "./dtype.js";
 export { type ErrorLogRow, globalErrorLog } from "./error-log.js";
 export { TributaryError, type TributaryErrorCode } from "./errors.js";
@@ -19,6 +20,7 @@ export {
 } from "./expression.js";
 export { coalesce, ifElse, lit, makeTuple, require, unwrap } from "./functions.js";
 export { type GroupByOptions, GroupedTable } from "./groupby.js";
+export type { Interval } from "./interval.js";
 export { io } from "./io/index.js";
 export { type JoinOptions, JoinResult } from "./join.js";
 export { reducers } from "./reducers.js";
@@ -37,6 +39,13 @@ export type {
   TableLike,
 } from "./table.js";
 export { TableBase } from "./table.js";
+export type {
+  AsofJoinOptions,
+  AsofNowJoinOptions,
+  JoinHow,
+  TemporalJoinOptions,
+} from "./temporal-join.js";
+export { temporal } from "./temporal-namespace.js";
 export { type JsonValue, type Pointer, TypeSpec, types, type ValueOf } from "./types.js";
 export {
   apply,

@@ -8,7 +8,13 @@ import { type DType, dtypeName, optional, unify } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
 import { Expression, type ExprLike, exprNode, toNode } from "./expression.js";
 import { buildReduce, GroupedTable } from "./groupby.js";
-import { type JoinId, type JoinKind, type PlanExpr, PlanNode } from "./plan.js";
+import {
+  type JoinId,
+  type JoinKind,
+  type PlanExpr,
+  PlanNode,
+  type TemporalJoinSpec,
+} from "./plan.js";
 import type { Row } from "./schema.js";
 import {
   type ColumnArg,
@@ -194,6 +200,8 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   readonly #flat: PlanNode | undefined;
   /** The inputs the join reads: the sides, plus columns of functions in the conditions. */
   readonly #inputs: [PlanNode, PlanNode];
+  /** How times are matched, for temporal joins (`intervalJoin`, `asofJoin`, `asofNowJoin`). */
+  readonly #temporal: TemporalJoinSpec | undefined;
   /** Phantom field carrying the row types (never set). */
   declare readonly __rows: [L, R];
 
@@ -206,7 +214,9 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     site: string | undefined,
     flat: PlanNode | undefined,
     inputs: [PlanNode, PlanNode] = [left, right],
+    temporal: TemporalJoinSpec | undefined = undefined,
   ) {
+    this.#temporal = temporal;
     this.#inputs = inputs;
     this.#left = left;
     this.#right = right;
@@ -226,6 +236,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     conditions: readonly unknown[],
     options: JoinOptions,
     site: string | undefined,
+    temporal?: TemporalJoinSpec,
   ): JoinResult<L, R> {
     const leftKeys: PlanExpr[] = [];
     const rightKeys: PlanExpr[] = [];
@@ -290,6 +301,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       site,
       undefined,
       inputs,
+      temporal,
     );
   }
 
@@ -308,11 +320,15 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       },
     };
     const [left, right] = this.#inputs;
+    const temporal = this.#temporal;
     return new PlanNode(
       columns,
       dtypes,
       [left, right],
-      (ix) => ({ Join: { left: ix(left), right: ix(right), ...Join, output } }),
+      (ix) =>
+        temporal
+          ? { TemporalJoin: { left: ix(left), right: ix(right), ...Join, output, temporal } }
+          : { Join: { left: ix(left), right: ix(right), ...Join, output } },
       site,
       "join",
     );
@@ -416,6 +432,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       this.#site,
       trimTo(filtered, flatInput.columns.length, site),
       this.#inputs,
+      this.#temporal,
     );
   }
 
@@ -430,6 +447,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       this.#site,
       this.#flatten(),
       this.#inputs,
+      this.#temporal,
     );
   }
 

@@ -95,7 +95,34 @@ export type PlanOp =
   | { Ix: { source: number; indexer: number; pointer: PlanExpr; optional: boolean } }
   | { Rekey: { input: number; pointer: PlanExpr; exprs: PlanExpr[] } }
   | { Sort: { input: number; key: PlanExpr; instance: PlanExpr | undefined } }
-  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } };
+  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } }
+  | {
+      TemporalJoin: {
+        left: number;
+        right: number;
+        kind: JoinKind;
+        left_keys: PlanExpr[];
+        right_keys: PlanExpr[];
+        output: PlanExpr[];
+        id: JoinId;
+        temporal: TemporalJoinSpec;
+      };
+    }
+  | { StampTime: { input: number } };
+
+/** How a temporal join matches times (`TemporalJoinSpec` of `plan.rs`). */
+export type TemporalJoinSpec =
+  | {
+      Interval: { left_time: PlanExpr; right_time: PlanExpr; lower: PlanValue; upper: PlanValue };
+    }
+  | {
+      Asof: {
+        left_time: PlanExpr;
+        right_time: PlanExpr;
+        direction: "Backward" | "Forward" | "Nearest";
+      };
+    }
+  | "AsofNow";
 
 /** How the engine drives a user function (`UdfOptions` of `plan.rs`). */
 export interface PlanUdfOptions {

@@ -4,6 +4,7 @@
  */
 import type { ExprNode } from "./ast.js";
 import { compile, lookupColumn, requireBool, tableScope } from "./compile.js";
+import { type DeduplicateOptions, deduplicateNode } from "./dedup.js";
 import { type DType, dtypeName, unify } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
 import {
@@ -17,6 +18,7 @@ import {
   wrap,
 } from "./expression.js";
 import { buildReduce, type GroupByOptions, GroupedTable, groupExtras } from "./groupby.js";
+import type { Interval } from "./interval.js";
 import { type JoinOptions, JoinResult } from "./join.js";
 import type { JoinKind } from "./plan.js";
 import { PlanNode } from "./plan.js";
@@ -42,6 +44,14 @@ import {
   updateCellsNode,
   updateRowsNode,
 } from "./table-more.js";
+import {
+  type AsofJoinOptions,
+  type AsofNowJoinOptions,
+  asofJoinOf,
+  asofNowJoinOf,
+  intervalJoinOf,
+  type TemporalJoinOptions,
+} from "./temporal-join.js";
 import type { Pointer } from "./types.js";
 import { trimTo, UdfLowering } from "./udf-lower.js";
 
@@ -549,6 +559,59 @@ export class TableBase<R extends Row = Row> {
   sort(options: SortOptions): Table<Simplify<R & { prev: Pointer | null; next: Pointer | null }>> {
     const site = callSite();
     return makeTable(sortNode(this[tableNode], options.key, options.instance, site));
+  }
+
+  /**
+   * Interval join: pairs with `lower <= otherTime - selfTime <= upper` and equal conditions;
+   * options last (`{ how: "inner" | "left" | "right" | "outer", id }`).
+   */
+  intervalJoin<T extends TableLike>(
+    other: T,
+    selfTime: ExprLike<unknown>,
+    otherTime: ExprLike<unknown>,
+    interval: Interval,
+    ...conditions: Array<Expression<unknown> | TemporalJoinOptions>
+  ): JoinResult<R, RowOfTable<T> & Row> {
+    const site = callSite();
+    const right = nodeOf(other, "intervalJoin", site);
+    return intervalJoinOf(this[tableNode], right, selfTime, otherTime, interval, conditions, site);
+  }
+
+  /**
+   * As-of join: each row with the row of `other` (equal conditions) whose time is closest at or
+   * before (`direction: "backward"`, default), at or after (`"forward"`) or either way (`"nearest"`).
+   */
+  asofJoin<T extends TableLike>(
+    other: T,
+    selfTime: ExprLike<unknown>,
+    otherTime: ExprLike<unknown>,
+    ...conditions: Array<Expression<unknown> | AsofJoinOptions>
+  ): JoinResult<R, RowOfTable<T> & Row> {
+    const site = callSite();
+    const right = nodeOf(other, "asofJoin", site);
+    return asofJoinOf(this[tableNode], right, selfTime, otherTime, conditions, site);
+  }
+
+  /**
+   * As-of-now join: each row of `queries` (the right side) is answered once, against this
+   * table as it is when the query arrives; later changes of this table leave old answers alone.
+   */
+  asofNowJoin<T extends TableLike>(
+    queries: T,
+    ...conditions: Array<Expression<unknown> | AsofNowJoinOptions>
+  ): JoinResult<R, RowOfTable<T> & Row> {
+    const site = callSite();
+    const right = nodeOf(queries, "asofNowJoin", site);
+    return asofNowJoinOf(this[tableNode], right, conditions, site);
+  }
+
+  /**
+   * Per instance, the latest row whose `value` the `acceptor(next, prev)` accepted (the first
+   * row is always accepted); one row per instance, replaced over time.
+   */
+  deduplicate<V>(options: DeduplicateOptions<V>): Table<R> {
+    const site = callSite();
+    return makeTable(deduplicateNode(this[tableNode], options, site));
   }
 
   /** A short description, e.g. `Table(customer: str, amount: float)`. */

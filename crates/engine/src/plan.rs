@@ -200,6 +200,32 @@ pub enum Op {
         #[serde(default)]
         instance: Option<Expr>,
     },
+    /// A temporal join (`intervalJoin`, `asofJoin`, `asofNowJoin`): like [`Op::Join`] (same
+    /// evaluation row, output and ids), with the time matching described by `temporal`.
+    TemporalJoin {
+        /// Left input node.
+        left: usize,
+        /// Right input node.
+        right: usize,
+        /// Inner, left, right or outer.
+        kind: JoinKind,
+        /// Equality key expressions over the left row.
+        left_keys: Vec<Expr>,
+        /// Equality key expressions over the right row.
+        right_keys: Vec<Expr>,
+        /// Output columns over `[left row..., right row...]`.
+        output: Vec<Expr>,
+        /// Which id the result rows get.
+        id: JoinId,
+        /// How times are matched.
+        temporal: TemporalJoinSpec,
+    },
+    /// Appends the insertion time of each row (the commit time at which the row, as it is,
+    /// was inserted) as a new last `Int` column; retractions carry the same stamp.
+    StampTime {
+        /// Input node.
+        input: usize,
+    },
     /// Calls a user function (`tb.udf`/`tb.apply`, run by the host through a
     /// [`crate::udf::UdfRunner`]) on `args` and appends its result as a new last column;
     /// ids unchanged. Rows whose call failed get an error value and an error-log entry.
@@ -421,4 +447,44 @@ pub enum SinkSpec {
 
 fn default_pg_init() -> String {
     "default".into()
+}
+
+/// How a temporal join matches times.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum TemporalJoinSpec {
+    /// Pairs with `lower <= right time - left time <= upper`.
+    Interval {
+        /// Time expression over the left row.
+        left_time: Expr,
+        /// Time expression over the right row.
+        right_time: Expr,
+        /// Lower bound of the difference (same kind as the times: int, float, or a duration
+        /// for datetimes).
+        lower: Value,
+        /// Upper bound of the difference.
+        upper: Value,
+    },
+    /// For each row, the row of the other side with the closest time in `direction`.
+    Asof {
+        /// Time expression over the left row.
+        left_time: Expr,
+        /// Time expression over the right row.
+        right_time: Expr,
+        /// Which neighbour counts as closest.
+        direction: AsofDirection,
+    },
+    /// Each right (query) row is answered once against the left table as it is at the
+    /// query's time; later changes of the left table do not change old answers.
+    AsofNow,
+}
+
+/// Which neighbour an as-of join picks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AsofDirection {
+    /// The latest row of the other side at or before the row's time.
+    Backward,
+    /// The earliest row of the other side at or after the row's time.
+    Forward,
+    /// The closest row either way (ties: the earlier one).
+    Nearest,
 }

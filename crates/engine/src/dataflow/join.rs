@@ -89,7 +89,7 @@ pub fn join<'s>(
 }
 
 /// Re-keys a side by its join-key values; rows whose key is an error are dropped and logged.
-fn keyed<'s>(
+pub(super) fn keyed<'s>(
     side: Coll<'s>,
     keys: Vec<CompiledExpr>,
     mut reporter: Reporter,
@@ -111,7 +111,7 @@ fn keyed<'s>(
     })
 }
 
-fn emit(
+pub(super) fn emit(
     output: &[CompiledExpr],
     cells: &[Value],
     left: Option<Key>,

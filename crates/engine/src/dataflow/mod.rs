@@ -1,6 +1,7 @@
 //! Turns a [`Plan`] into a timely/differential dataflow, one collection per plan node.
 //! Every worker calls [`build`] with the same plan and so builds the same dataflow.
 
+mod dedup;
 mod errors;
 mod flatten;
 mod ix;
@@ -13,6 +14,7 @@ mod reducers;
 mod setops;
 mod sort;
 mod stamp;
+mod temporal_join;
 mod udf;
 
 use differential_dataflow::input::{Input as _, InputSession};
@@ -255,6 +257,33 @@ fn build_operator<'s>(
             instance.as_ref(),
             reporter,
         )?,
+        Op::TemporalJoin {
+            left,
+            right,
+            kind,
+            left_keys,
+            right_keys,
+            output,
+            id,
+            temporal,
+        } => temporal_join::temporal_join(
+            join::JoinInputs {
+                left: input_of(colls, *left)?.clone(),
+                right: input_of(colls, *right)?.clone(),
+                left_width: plan.nodes[*left].columns.len(),
+                right_width: plan.nodes[*right].columns.len(),
+            },
+            temporal_join::JoinSpec {
+                kind: *kind,
+                left_keys,
+                right_keys,
+                output,
+                id: *id,
+            },
+            temporal,
+            reporter,
+        )?,
+        Op::StampTime { input } => dedup::stamp_time(input_of(colls, *input)?.clone()),
         Op::Static { .. } | Op::Source { .. } | Op::ErrorLog | Op::Udf { .. } => {
             unreachable!("inputs and user functions are built by `build`")
         }
@@ -291,6 +320,8 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Rekey { .. } => "with_id",
         Op::Sort { .. } => "sort",
         Op::Udf { .. } => "udf",
+        Op::TemporalJoin { temporal, .. } => temporal_join::op_name(temporal),
+        Op::StampTime { .. } => "deduplicate",
     }
 }
 
@@ -306,9 +337,10 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
             | Op::Reindex { input, .. }
             | Op::Udf { input, .. }
             | Op::GroupBy { input, .. } => depends.get(*input).copied().unwrap_or(false),
-            Op::Flatten { input, .. } | Op::Rekey { input, .. } | Op::Sort { input, .. } => {
-                depends.get(*input).copied().unwrap_or(false)
-            }
+            Op::Flatten { input, .. }
+            | Op::Rekey { input, .. }
+            | Op::Sort { input, .. }
+            | Op::StampTime { input } => depends.get(*input).copied().unwrap_or(false),
             Op::UpdateRows {
                 input,
                 update: other,
@@ -335,7 +367,7 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
             Op::Intersect { input, others } => std::iter::once(input)
                 .chain(others.iter())
                 .any(|i| depends.get(*i).copied().unwrap_or(false)),
-            Op::Join { left, right, .. } => {
+            Op::Join { left, right, .. } | Op::TemporalJoin { left, right, .. } => {
                 depends.get(*left).copied().unwrap_or(false)
                     || depends.get(*right).copied().unwrap_or(false)
             }

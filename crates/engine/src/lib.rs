@@ -12,3 +12,4 @@ pub use value::{DType, Diff, Key, Row, Time, Value};
 pub mod dataflow;
 pub mod runtime;
 pub mod udf;
+pub mod persist;

@@ -280,7 +280,11 @@ impl SourceReader for ChannelReader {
         .ok()
     }
 
-    fn resume(&mut self, offsets: &[u8], _live: &[(Key, Row)]) -> std::result::Result<(), SourceError> {
+    fn resume(
+        &mut self,
+        offsets: &[u8],
+        _live: &[(Key, Row)],
+    ) -> std::result::Result<(), SourceError> {
         let state: ChannelOffsets = serde_json::from_slice(offsets).map_err(|e| SourceError {
             source_name: self.name.clone(),
             message: format!("the persisted offsets cannot be read: {e}"),

@@ -6,13 +6,13 @@
  * as the uninterrupted result, every input row is in the logs, and the table is exact.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { THREADS, tmpDir } from "../helpers.js";
 import { type PostgresServer, startPostgres } from "../support/postgres.js";
-import { fold, type LoggedChange, readChanges, until } from "./support.js";
+import { filesUnder, fold, type LoggedChange, readChanges, until } from "./support.js";
 
 const CHILD = fileURLToPath(new URL("./crash-child.mjs", import.meta.url));
 const KILLS = 10;
@@ -147,9 +147,15 @@ describe.each(THREADS)("threads=%i", (threads) => {
       }
     };
     for (let i = 0; i < 3; i++) input.step();
+    const ordersLog = join(out, "orders.jsonl");
     for (let run = 0; run < KILLS; run++) {
+      rmSync(ordersLog, { force: true });
+      rmSync(join(out, "report.jsonl"), { force: true });
       const { child, exited } = startChild(args);
-      const killAt = Date.now() + 150 + random() * 1100;
+      // Most kills hit a running pipeline (its outputs are open), a few hit its start.
+      const early = run % 5 === 4;
+      if (!early) await until(() => existsSync(ordersLog), "the child's outputs", 30_000);
+      const killAt = Date.now() + (early ? random() * 400 : 50 + random() * 900);
       while (Date.now() < killAt) {
         if (random() < 0.5) input.step();
         await sleep(10 + random() * 40);
@@ -160,6 +166,8 @@ describe.each(THREADS)("threads=%i", (threads) => {
       if (random() < 0.5) input.step(); // input also changes while nothing runs
     }
     // The last run sees the rest of the input and is stopped cleanly once it has caught up.
+    rmSync(ordersLog, { force: true });
+    rmSync(join(out, "report.jsonl"), { force: true });
     const { child, exited } = startChild(args);
     for (let i = 0; i < 5; i++) {
       input.step();
@@ -182,7 +190,13 @@ describe.each(THREADS)("threads=%i", (threads) => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     keep(KILLS);
+    if (process.env.TB_CRASH_DEBUG)
+      console.log(orders.map((o) => o.length), reports.map((r) => r.length), filesUnder(join(root, "state")));
 
+    // The kills hit running pipelines: most killed runs had written output, and the state
+    // was compacted into snapshots along the way.
+    expect(orders.slice(0, -1).filter((log) => log.length > 0).length).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(filesUnder(join(root, "state")).some((f) => f.endsWith(".snap"))).toBe(true);
     expect(reportRows(combined(reports))).toEqual(expected);
     expect(table_rows().map((r) => r.join(","))).toEqual(expected);
     // Every input row is in the change logs (at least once), and the orders log folds to

@@ -43,7 +43,7 @@ function fs(dir: string): FsBackend {
 /** Persistence settings for `tb.run`/`tb.start` (`{ persistence }`). */
 function config(options: PersistenceOptions): PersistenceConfig {
   const backend = options?.backend;
-  if (!backend || backend.kind !== "fs")
+  if (backend?.kind !== "fs")
     throw new TypeError("persistence.config: `backend` must be tb.persistence.fs(dir)");
   const interval = options.snapshotIntervalMs ?? 10_000;
   if (!Number.isFinite(interval) || interval < 1)

@@ -164,7 +164,9 @@ impl<'a> Decoder<'a> {
             9 => Value::Pointer(self.key()?),
             10 => {
                 let n = self.len()?;
-                let items = (0..n).map(|_| self.value()).collect::<Result<Vec<_>, _>>()?;
+                let items = (0..n)
+                    .map(|_| self.value())
+                    .collect::<Result<Vec<_>, _>>()?;
                 Value::Tuple(Arc::from(items))
             }
             11 => Value::Error,

@@ -35,7 +35,10 @@ fn stable_json(node: &Node) -> String {
         if let Some(map) = source.as_object_mut() {
             map.remove("autocommit_ms");
         }
-        if let Some(options) = source.pointer_mut("/options").and_then(|o| o.as_object_mut()) {
+        if let Some(options) = source
+            .pointer_mut("/options")
+            .and_then(|o| o.as_object_mut())
+        {
             options.remove("channel");
             options.remove("stage");
         }

@@ -43,7 +43,10 @@ pub fn read(dir: &Path) -> Result<Time, PersistError> {
     })?;
     Ok(frames
         .iter()
-        .filter_map(|f| f.get(..8).map(|b| u64::from_le_bytes(b.try_into().expect("8"))))
+        .filter_map(|f| {
+            f.get(..8)
+                .map(|b| u64::from_le_bytes(b.try_into().expect("8")))
+        })
         .max()
         .unwrap_or(0))
 }

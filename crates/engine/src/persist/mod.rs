@@ -49,7 +49,9 @@ pub enum PersistError {
     #[error("persistence: the pipeline changed since the state was written: {0}; use a new persistence directory (or delete the old one) to start over")]
     Changed(String),
     /// A state file is damaged in a way that a crash cannot explain.
-    #[error("persistence: source `{source_name}`: file `{file}` is corrupted or truncated: {message}")]
+    #[error(
+        "persistence: source `{source_name}`: file `{file}` is corrupted or truncated: {message}"
+    )]
     Corrupt {
         /// The source whose state is damaged.
         source_name: String,

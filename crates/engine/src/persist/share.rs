@@ -54,9 +54,7 @@ impl Loaded {
 
     /// The reader's last logged offsets.
     pub fn offsets(&self) -> Option<&[u8]> {
-        self.replay()
-            .filter_map(|c| c.offsets.as_deref())
-            .last()
+        self.replay().filter_map(|c| c.offsets.as_deref()).last()
     }
 }
 
@@ -79,7 +77,11 @@ impl ShareDir {
     }
 
     fn io(&self, path: &Path, e: std::io::Error) -> PersistError {
-        PersistError::Io(format!("source `{}`: `{}`: {e}", self.label, path.display()))
+        PersistError::Io(format!(
+            "source `{}`: `{}`: {e}",
+            self.label,
+            path.display()
+        ))
     }
 
     /// Lists `(seq, path)` of the files `prefix<seq>ext`, in order.
@@ -119,12 +121,11 @@ impl ShareDir {
             if loaded.snapshot.is_some() && seq <= loaded.covered {
                 continue; // compacted already; deletion was cut short by a crash
             }
-            let (frames, tail) = frame::read_frames(&path, FileKind::Segment).map_err(|e| {
-                match e {
+            let (frames, tail) =
+                frame::read_frames(&path, FileKind::Segment).map_err(|e| match e {
                     FrameError::Io(e) => self.io(&path, e),
                     other => self.fail(&path, other),
-                }
-            })?;
+                })?;
             if let Tail::Torn(at) = tail {
                 if i + 1 != count {
                     return Err(self.fail(&path, "truncated (a later segment exists)"));
@@ -133,7 +134,9 @@ impl ShareDir {
                     .write(true)
                     .open(&path)
                     .map_err(|e| self.io(&path, e))?;
-                f.set_len(at).and_then(|_| f.sync_all()).map_err(|e| self.io(&path, e))?;
+                f.set_len(at)
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| self.io(&path, e))?;
             }
             for payload in frames {
                 let commit = Commit::decode(&payload).map_err(|e| self.fail(&path, e))?;
@@ -152,8 +155,9 @@ impl ShareDir {
             return Err(self.fail(path, "truncated snapshot"));
         }
         let mut info = Decoder::new(&frames[0]);
-        let (frontier, parts) = (|| Ok::<_, super::codec::CodecError>((info.u64()?, info.u64()?)))()
-            .map_err(|e| self.fail(path, e))?;
+        let (frontier, parts) =
+            (|| Ok::<_, super::codec::CodecError>((info.u64()?, info.u64()?)))()
+                .map_err(|e| self.fail(path, e))?;
         if parts as usize != frames.len() - 1 {
             return Err(self.fail(path, "truncated snapshot (parts missing)"));
         }
@@ -192,7 +196,14 @@ impl ShareDir {
     pub fn compact(&self, upto: u64, frontier: Time) -> Result<bool, PersistError> {
         let loaded = self.load_upto(upto)?;
         if loaded.commits.is_empty() {
-            return Ok(false);
+            // Closed segments without a commit (runs that read nothing) hold nothing.
+            let mut removed = false;
+            for (seq, old) in self.list("seg-", ".log")? {
+                if seq <= upto && seq > loaded.covered {
+                    removed |= fs::remove_file(old).is_ok();
+                }
+            }
+            return Ok(removed);
         }
         let time = loaded.replay().map(|c| c.time).max().unwrap_or(0);
         if time > frontier {
@@ -218,13 +229,20 @@ impl ShareDir {
             let part = Commit {
                 time,
                 offsets: if i == 0 { offsets.clone() } else { None },
-                updates: chunk.iter().map(|((k, r), d)| (*k, r.clone(), *d)).collect(),
+                updates: chunk
+                    .iter()
+                    .map(|((k, r), d)| (*k, r.clone(), *d))
+                    .collect(),
             };
             let mut enc = Encoder::default();
             part.encode(&mut enc);
             frame::write_frame(&mut bytes, &enc.buf).map_err(|e| self.io(&self.dir, e))?;
         }
-        let last = loaded.commits.last().map_or(upto, |(seq, _)| *seq).max(upto);
+        let last = loaded
+            .commits
+            .last()
+            .map_or(upto, |(seq, _)| *seq)
+            .max(upto);
         let path = snapshot_path(&self.dir, last);
         frame::write_atomic(&path, &bytes).map_err(|e| self.io(&path, e))?;
         // The new snapshot is durable: what it replaces can go.
@@ -255,8 +273,8 @@ impl ShareDir {
             if seq > upto || (loaded.snapshot.is_some() && seq <= loaded.covered) {
                 continue;
             }
-            let (frames, _) = frame::read_frames(&path, FileKind::Segment)
-                .map_err(|e| self.fail(&path, e))?;
+            let (frames, _) =
+                frame::read_frames(&path, FileKind::Segment).map_err(|e| self.fail(&path, e))?;
             for payload in frames {
                 let commit = Commit::decode(&payload).map_err(|e| self.fail(&path, e))?;
                 loaded.commits.push((seq, commit));

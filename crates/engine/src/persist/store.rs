@@ -43,10 +43,19 @@ pub struct Store {
 fn source_dir(name: &str) -> String {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect();
-    format!("{safe}-{:08x}", xxhash_rust::xxh3::xxh3_64(name.as_bytes()) as u32)
+    format!(
+        "{safe}-{:08x}",
+        xxhash_rust::xxh3::xxh3_64(name.as_bytes()) as u32
+    )
 }
 
 /// `(node index, share, shares)` of every source share of `plan` on `workers` workers.
@@ -54,7 +63,11 @@ fn shares_of(plan: &Plan, workers: usize) -> Vec<(usize, usize, usize, String)> 
     let mut out = Vec::new();
     for (index, node) in plan.nodes.iter().enumerate() {
         if let Op::Source { source } = &node.op {
-            let shares = if source.primary_key.is_empty() { workers } else { 1 };
+            let shares = if source.primary_key.is_empty() {
+                workers
+            } else {
+                1
+            };
             for share in 0..shares {
                 out.push((index, share, shares, source.name.clone()));
             }
@@ -161,7 +174,13 @@ impl Store {
             return Ok(());
         }
         self.frontier.store(time, Ordering::SeqCst);
-        if let Some(log) = self.frontier_log.lock().ok().as_mut().and_then(|l| l.as_mut()) {
+        if let Some(log) = self
+            .frontier_log
+            .lock()
+            .ok()
+            .as_mut()
+            .and_then(|l| l.as_mut())
+        {
             log.advance(time)?;
         }
         Ok(())
@@ -169,7 +188,13 @@ impl Store {
 
     /// Makes the recorded frontier durable.
     pub fn sync_frontier(&self) -> Result<(), PersistError> {
-        if let Some(log) = self.frontier_log.lock().ok().as_mut().and_then(|l| l.as_mut()) {
+        if let Some(log) = self
+            .frontier_log
+            .lock()
+            .ok()
+            .as_mut()
+            .and_then(|l| l.as_mut())
+        {
             log.sync()?;
         }
         Ok(())
@@ -255,7 +280,11 @@ impl SourceLog {
             updates: std::mem::take(&mut self.pending),
         };
         let io = |e: std::io::Error, path: &std::path::Path| {
-            PersistError::Io(format!("source `{}`: `{}`: {e}", self.share.dir.label, path.display()))
+            PersistError::Io(format!(
+                "source `{}`: `{}`: {e}",
+                self.share.dir.label,
+                path.display()
+            ))
         };
         self.writer
             .append(&commit, &mut self.enc)

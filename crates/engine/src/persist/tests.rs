@@ -24,7 +24,10 @@ fn commit(time: u64, offset: &str, updates: &[(u128, i64, isize)]) -> Commit {
     Commit {
         time,
         offsets: Some(offset.as_bytes().to_vec()),
-        updates: updates.iter().map(|&(k, v, d)| (Key(k), row(v), d)).collect(),
+        updates: updates
+            .iter()
+            .map(|&(k, v, d)| (Key(k), row(v), d))
+            .collect(),
     }
 }
 
@@ -33,10 +36,12 @@ fn append_reload_compact() {
     let share = temp("compact");
     let mut enc = Encoder::default();
     let mut seg = share.create_segment(1).unwrap();
-    seg.append(&commit(10, "a", &[(1, 1, 1), (2, 2, 1)]), &mut enc).unwrap();
+    seg.append(&commit(10, "a", &[(1, 1, 1), (2, 2, 1)]), &mut enc)
+        .unwrap();
     seg.sync().unwrap();
     let mut seg = share.create_segment(2).unwrap();
-    seg.append(&commit(20, "b", &[(1, 1, -1), (3, 3, 1)]), &mut enc).unwrap();
+    seg.append(&commit(20, "b", &[(1, 1, -1), (3, 3, 1)]), &mut enc)
+        .unwrap();
     seg.sync().unwrap();
     let loaded = share.load().unwrap();
     assert_eq!(loaded.commits.len(), 2);
@@ -76,8 +81,10 @@ fn torn_tail_of_last_segment_is_dropped() {
     let share = temp("torn");
     let mut enc = Encoder::default();
     let mut seg = share.create_segment(1).unwrap();
-    seg.append(&commit(10, "a", &[(1, 1, 1)]), &mut enc).unwrap();
-    seg.append(&commit(11, "b", &[(2, 2, 1)]), &mut enc).unwrap();
+    seg.append(&commit(10, "a", &[(1, 1, 1)]), &mut enc)
+        .unwrap();
+    seg.append(&commit(11, "b", &[(2, 2, 1)]), &mut enc)
+        .unwrap();
     seg.sync().unwrap();
     let path = seg.path().to_path_buf();
     let len = std::fs::metadata(&path).unwrap().len();
@@ -88,7 +95,8 @@ fn torn_tail_of_last_segment_is_dropped() {
     assert_eq!(loaded.offsets(), Some(&b"a"[..]));
     // The torn bytes were cut off: a later segment does not make them corruption.
     let mut seg = share.create_segment(2).unwrap();
-    seg.append(&commit(12, "c", &[(3, 3, 1)]), &mut enc).unwrap();
+    seg.append(&commit(12, "c", &[(3, 3, 1)]), &mut enc)
+        .unwrap();
     seg.sync().unwrap();
     assert_eq!(share.load().unwrap().commits.len(), 2);
     let _ = std::fs::remove_dir_all(&share.dir);

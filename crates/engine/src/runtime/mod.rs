@@ -87,7 +87,9 @@ pub fn run(
         .clone()
         .unwrap_or_else(|| Arc::new(RunStats::for_plan(&plan)));
     let store = match options.persistence {
-        Some(config) => Some(Arc::new(crate::persist::Store::open(config, &plan, threads)?)),
+        Some(config) => Some(Arc::new(crate::persist::Store::open(
+            config, &plan, threads,
+        )?)),
         None => None,
     };
     let compactor = store.as_ref().map(|s| s.spawn_compactor());

@@ -114,9 +114,9 @@ impl StreamSource {
         }
         t.fingerprint = fingerprint(&mut f, file.done).ok()?;
         let mut share = match &self.format {
-            Format::Lines(_) => {
-                Share::Lines(Box::new(LineShare::range(f, t.entry.clone(), 0, file.done).ok()?))
-            }
+            Format::Lines(_) => Share::Lines(Box::new(
+                LineShare::range(f, t.entry.clone(), 0, file.done).ok()?,
+            )),
             Format::Csv(opts) => {
                 let header = CsvHeader::read(&self.ctx, opts, &f, file.done).ok()?;
                 let fields = header.fields.clone();

@@ -155,9 +155,8 @@ impl ShareDir {
             return Err(self.fail(path, "truncated snapshot"));
         }
         let mut info = Decoder::new(&frames[0]);
-        let (frontier, parts) =
-            (|| Ok::<_, super::codec::CodecError>((info.u64()?, info.u64()?)))()
-                .map_err(|e| self.fail(path, e))?;
+        let frontier = info.u64().map_err(|e| self.fail(path, e))?;
+        let parts = info.u64().map_err(|e| self.fail(path, e))?;
         if parts as usize != frames.len() - 1 {
             return Err(self.fail(path, "truncated snapshot (parts missing)"));
         }
@@ -188,6 +187,25 @@ impl ShareDir {
             seq,
             dirty: false,
         })
+    }
+
+    /// Whether compacting segments `..=upto` is worth it: their bytes reach a quarter of the
+    /// snapshot's (so rewriting the snapshot costs at most about 4x what the log grew), or
+    /// there is no snapshot yet.
+    pub fn worth_compacting(&self, upto: u64) -> Result<bool, PersistError> {
+        let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let snapshot: u64 = self
+            .list("snap-", ".snap")?
+            .iter()
+            .map(|(_, p)| size(p))
+            .sum();
+        let log: u64 = self
+            .list("seg-", ".log")?
+            .iter()
+            .filter(|(seq, _)| *seq <= upto)
+            .map(|(_, p)| size(p))
+            .sum();
+        Ok(snapshot == 0 || log * 4 >= snapshot)
     }
 
     /// Consolidates the snapshot and the segments `..=upto` (all closed, every time in them

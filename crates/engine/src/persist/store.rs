@@ -208,6 +208,9 @@ impl Store {
             if closed <= state.compacted.load(Ordering::SeqCst) {
                 continue;
             }
+            if !state.dir.worth_compacting(closed)? {
+                continue;
+            }
             if state.dir.compact(closed, frontier)? {
                 state.compacted.store(closed, Ordering::SeqCst);
             }

@@ -19,6 +19,8 @@ const DELETE_MARK: &str = "$delete";
 /// What the subject sent.
 enum Event {
     Rows(Vec<serde_json::Map<String, serde_json::Value>>),
+    /// The subject's offset after the rows sent so far (JSON text).
+    Offset(String),
     Commit,
     Close,
 }
@@ -26,6 +28,9 @@ enum Event {
 #[derive(Default)]
 struct Channel {
     events: Mutex<VecDeque<Event>>,
+    /// Set by the reader before its first poll: the offset to resume after (JSON text,
+    /// `null` when there is none).
+    resume: Mutex<Option<String>>,
     /// The worker thread reading the channel, woken when something arrives so that a request
     /// does not wait for the worker's idle park to end.
     reader: Mutex<Option<std::thread::Thread>>,
@@ -82,6 +87,20 @@ pub fn channel_push(id: u32, rows_json: String) -> Result<bool> {
 }
 
 /// Closes the current commit of the source; `false` when the source's run has ended.
+/// Records the subject's offset after the rows pushed so far (`next(row, { offset })`); the
+/// engine logs it with the commit that holds those rows.
+#[napi]
+pub fn channel_offset(id: u32, offset_json: String) -> Result<bool> {
+    send(id, Event::Offset(offset_json))
+}
+
+/// The offset a resumed custom source continues after: `undefined` until the engine has
+/// opened the source, then the JSON text of the last logged offset (`null` if none).
+#[napi]
+pub fn channel_resume_offset(id: u32) -> Option<String> {
+    channel(id).ok()?.resume.lock().ok()?.clone()
+}
+
 #[napi]
 pub fn channel_commit(id: u32) -> Result<bool> {
     send(id, Event::Commit)
@@ -102,7 +121,11 @@ pub struct ChannelReader {
     primary_key: Vec<usize>,
     seed: u64,
     next_position: u64,
-    pending: VecDeque<serde_json::Map<String, serde_json::Value>>,
+    pending: VecDeque<Pending>,
+    /// The subject's offset after the rows read so far (persistence).
+    offset: Option<String>,
+    /// Whether the resume offset was published to the subject.
+    announced: bool,
     pending_commit: bool,
     closed: bool,
     channel_id: u32,
@@ -133,6 +156,8 @@ impl ChannelReader {
             seed: xxhash_rust::xxh3::xxh3_64(format!("custom:{name}").as_bytes()),
             next_position: 0,
             pending: VecDeque::new(),
+            offset: None,
+            announced: false,
             pending_commit: false,
             closed: false,
             channel_id: id,
@@ -196,6 +221,13 @@ impl SourceReader for ChannelReader {
         errors: &mut Vec<ErrorEntry>,
         max: usize,
     ) -> std::result::Result<SourceStatus, SourceError> {
+        if !self.announced {
+            self.announced = true;
+            let offset = self.offset.clone().unwrap_or_else(|| "null".into());
+            if let Ok(mut resume) = self.channel.resume.lock() {
+                *resume = Some(offset);
+            }
+        }
         if self.pending.is_empty() && !self.pending_commit && !self.closed {
             let mut events = self.channel.events.lock().map_err(|_| SourceError {
                 source_name: self.name.clone(),
@@ -203,7 +235,8 @@ impl SourceReader for ChannelReader {
             })?;
             while let Some(event) = events.pop_front() {
                 match event {
-                    Event::Rows(rows) => self.pending.extend(rows),
+                    Event::Rows(rows) => self.pending.extend(rows.into_iter().map(Pending::Row)),
+                    Event::Offset(offset) => self.pending.push_back(Pending::Offset(offset)),
                     Event::Commit => {
                         self.pending_commit = true;
                         break;
@@ -216,23 +249,27 @@ impl SourceReader for ChannelReader {
             }
         }
         while out.len() < max {
-            let Some(object) = self.pending.pop_front() else {
-                break;
-            };
-            let deletion = object.get(DELETE_MARK) == Some(&serde_json::Value::Bool(true));
-            if deletion && self.primary_key.is_empty() {
-                let position = self.next_position;
-                self.next_position += 1;
-                self.bad(
-                    "delete() needs a source with a primary key (the row to delete is found by its key)"
-                        .into(),
-                    position,
-                    errors,
-                );
-                continue;
+            match self.pending.pop_front() {
+                None => break,
+                Some(Pending::Offset(offset)) => self.offset = Some(offset),
+                Some(Pending::Row(object)) => {
+                    let deletion =
+                        object.get(DELETE_MARK) == Some(&serde_json::Value::Bool(true));
+                    if deletion && self.primary_key.is_empty() {
+                        let position = self.next_position;
+                        self.next_position += 1;
+                        self.bad(
+                            "delete() needs a source with a primary key (the row to delete is found by its key)"
+                                .into(),
+                            position,
+                            errors,
+                        );
+                        continue;
+                    }
+                    let (key, row) = self.row(&object, errors);
+                    out.push((key, row, if deletion { -1 } else { 1 }));
+                }
             }
-            let (key, row) = self.row(&object, errors);
-            out.push((key, row, if deletion { -1 } else { 1 }));
         }
         if !self.pending.is_empty() {
             return Ok(SourceStatus::Data);
@@ -250,6 +287,42 @@ impl SourceReader for ChannelReader {
             SourceStatus::Data
         })
     }
+
+    fn offsets(&self) -> Option<Vec<u8>> {
+        serde_json::to_vec(&ChannelOffsets {
+            position: self.next_position,
+            offset: self.offset.clone(),
+        })
+        .ok()
+    }
+
+    fn resume(
+        &mut self,
+        offsets: &[u8],
+        _live: &[(Key, Row)],
+    ) -> std::result::Result<(), SourceError> {
+        let state: ChannelOffsets = serde_json::from_slice(offsets).map_err(|e| SourceError {
+            source_name: self.name.clone(),
+            message: format!("the persisted offsets cannot be read: {e}"),
+        })?;
+        self.next_position = state.position;
+        self.offset = state.offset;
+        Ok(())
+    }
+}
+
+/// A queued input of a custom source: a row, or the subject's offset after the rows before.
+enum Pending {
+    Row(serde_json::Map<String, serde_json::Value>),
+    Offset(String),
+}
+
+/// What a custom source logs as its offsets: rows read (their position ids) and the
+/// subject's own offset.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ChannelOffsets {
+    position: u64,
+    offset: Option<String>,
 }
 
 /// The reader of workers other than 0: custom sources are fed on worker 0 only.

@@ -38,6 +38,26 @@ pub struct NativeRunOptions {
     pub monitoring: Option<String>,
     /// Serve Prometheus metrics on 127.0.0.1 at this port while the run lasts.
     pub metrics_port: Option<u32>,
+    /// Persist the sources' input and offsets (`tb.persistence.config`).
+    pub persistence: Option<NativePersistence>,
+}
+
+/// Persistence settings of a run.
+#[napi(object)]
+pub struct NativePersistence {
+    /// The state directory.
+    pub dir: String,
+    /// How often the log is consolidated into a snapshot (ms).
+    pub snapshot_interval_ms: u32,
+}
+
+/// The directory the UDF layer may use for its on-disk cache when a run persists to `dir`
+/// (`<dir>/udf-cache`).
+#[napi]
+pub fn persistence_udf_cache_dir(dir: String) -> String {
+    tributary_engine::persist::udf_cache_dir(std::path::Path::new(&dir))
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Asks the run registered under `run_id` to stop: its sources close and its outputs are
@@ -91,6 +111,12 @@ pub fn run_plan<'env>(
             })
         })
         .transpose()?;
+    let persistence = options
+        .persistence
+        .map(|p| tributary_engine::persist::PersistConfig {
+            dir: p.dir.into(),
+            snapshot_interval_ms: u64::from(p.snapshot_interval_ms),
+        });
     let stats = Arc::new(RunStats::for_plan(&plan));
     let monitor = monitor::start(stats.clone(), mode, metrics_port).map_err(|e| {
         Error::from_reason(format!(
@@ -113,6 +139,7 @@ pub fn run_plan<'env>(
                     threads,
                     stop,
                     stats: Some(stats),
+                    persistence,
                 },
                 environment,
             );
@@ -143,5 +170,6 @@ fn error_code(error: &EngineError) -> &'static str {
         EngineError::Source(_) => "TRIBUTARY_SOURCE",
         EngineError::Sink(_) => "TRIBUTARY_SINK",
         EngineError::Worker(_) => "TRIBUTARY_WORKER",
+        EngineError::Persistence(_) => "TRIBUTARY_PERSISTENCE",
     }
 }

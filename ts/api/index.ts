@@ -23,6 +23,12 @@ export { type GroupByOptions, GroupedTable } from "./groupby.js";
 export type { Interval } from "./interval.js";
 export { io } from "./io/index.js";
 export { type JoinOptions, JoinResult } from "./join.js";
+export {
+  type FsBackend,
+  type PersistenceConfig,
+  type PersistenceOptions,
+  persistence,
+} from "./persistence.js";
 export { reducers } from "./reducers.js";
 export { type DeferredTable, left, right, thisTable as this } from "./refs.js";
 export { type RunHandle, type RunOptions, run, start } from "./run.js";

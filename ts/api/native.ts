@@ -17,6 +17,8 @@ export interface NativeRunOptions {
   monitoring?: string;
   /** Port of the Prometheus endpoint on 127.0.0.1. */
   metricsPort?: number;
+  /** Persist to this directory, consolidating every `snapshotIntervalMs`. */
+  persistence?: { dir: string; snapshotIntervalMs: number };
 }
 
 /**
@@ -89,6 +91,12 @@ export interface NativeBinding {
   channelCommit(channel: number): boolean;
   /** Ends a custom source; false once its run ended. */
   channelClose(channel: number): boolean;
+  /** Records a custom source's offset (JSON) after the rows pushed so far. */
+  channelOffset(channel: number, offsetJson: string): boolean;
+  /** The offset (JSON) a resumed custom source continues after; undefined until known. */
+  channelResumeOffset(channel: number): string | null | undefined;
+  /** `<dir>/udf-cache`: the UDF layer's cache directory for a run persisting to `dir`. */
+  persistenceUdfCacheDir(dir: string): string;
   /**
    * Answers a user-function batch: `numbers` (one per row, for int/float results) or `json`
    * (a JSON array of plan values), and `errors`, a JSON array of `[row, message]` pairs for

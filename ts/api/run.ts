@@ -5,6 +5,7 @@
 import { fromNativeError } from "./errors.js";
 import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
 import { startPendingSubjects } from "./io/custom.js";
+import { nativePersistence, type PersistenceConfig, setUdfCacheDir } from "./persistence.js";
 import { takeSubscribers } from "./subscribe.js";
 import { bindUdfs } from "./udf-driver.js";
 import {
@@ -27,6 +28,8 @@ export interface RunOptions {
   monitoring?: "dashboard" | "log" | "none";
   /** Serve Prometheus metrics at `http://127.0.0.1:<metricsPort>/metrics` while running. */
   metricsPort?: number;
+  /** Log what the sources read and resume after a restart (`tb.persistence.config(...)`). */
+  persistence?: PersistenceConfig;
 }
 
 /** The worker count to use: the option, else `TRIBUTARY_THREADS`, else 1. */
@@ -49,6 +52,7 @@ export async function runPlanJson(
     onEvent?: (event: string | Buffer) => void;
     monitoring?: RunOptions["monitoring"];
     metricsPort?: number;
+    persistence?: PersistenceConfig;
   } = {},
 ): Promise<NativeRunResult> {
   let raw: unknown;
@@ -62,6 +66,7 @@ export async function runPlanJson(
         ...(control.runId !== undefined ? { runId: control.runId } : {}),
         ...(control.monitoring !== undefined ? { monitoring: control.monitoring } : {}),
         ...(control.metricsPort !== undefined ? { metricsPort: control.metricsPort } : {}),
+        ...(control.persistence ? { persistence: nativePersistence(control.persistence) } : {}),
       },
       control.onEvent ?? null,
       udfs.length > 0 ? udfs : null,
@@ -97,6 +102,7 @@ export function start(options: RunOptions = {}): RunHandle {
     typeof o.sink === "object" && "Subscribe" in o.sink ? [o.sink.Subscribe.id] : [],
   );
   const subscribers = takeSubscribers(subscriberIds);
+  setUdfCacheDir(options.persistence);
   const done =
     outputs.length === 0
       ? Promise.resolve()
@@ -104,6 +110,7 @@ export function start(options: RunOptions = {}): RunHandle {
           runId,
           ...(options.monitoring !== undefined ? { monitoring: options.monitoring } : {}),
           ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+          ...(options.persistence ? { persistence: options.persistence } : {}),
           ...(subscribers ? { onEvent: subscribers.onEvent } : {}),
         }).then(() => subscribers?.ended);
   return {

@@ -28,6 +28,25 @@ pub trait SourceReader: Send {
         errors: &mut Vec<ErrorEntry>,
         max: usize,
     ) -> Result<SourceStatus, SourceError>;
+
+    /// Persistence: the reader's position after everything it has produced so far, as opaque
+    /// bytes (a file offset, a Kafka offset per partition, a replication LSN…). The engine
+    /// calls it when a commit closes and logs it together with the commit's rows; `None`
+    /// (the default) means the reader cannot resume, so it is not persisted and reads its
+    /// input from the start on every run.
+    fn offsets(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Persistence: called once, before the first poll, when a previous run logged
+    /// `offsets` for this reader. `live` holds the rows of this reader's share that are
+    /// live after replaying the log (the engine has already fed them to the dataflow); a
+    /// reader that must retract rows later (a file rewritten while the pipeline was down)
+    /// can find them there. The reader continues right after `offsets`.
+    fn resume(&mut self, offsets: &[u8], live: &[(Key, Row)]) -> Result<(), SourceError> {
+        let _ = (offsets, live);
+        Ok(())
+    }
 }
 
 /// A writer of one output. Sinks run on worker 0; they receive the consolidated changes of

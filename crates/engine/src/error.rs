@@ -28,6 +28,10 @@ pub enum EngineError {
     /// A sink failed fatally.
     #[error(transparent)]
     Sink(#[from] crate::connector::SinkError),
+    /// The persisted state cannot be used (changed pipeline, corrupted or truncated file) or
+    /// cannot be written.
+    #[error(transparent)]
+    Persistence(#[from] crate::persist::PersistError),
     /// Timely could not start or a worker panicked.
     #[error("worker failure: {0}")]
     Worker(String),

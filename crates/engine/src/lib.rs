@@ -10,5 +10,6 @@ pub mod value;
 pub use error::{EngineError, ErrorEntry};
 pub use value::{DType, Diff, Key, Row, Time, Value};
 pub mod dataflow;
+pub mod persist;
 pub mod runtime;
 pub mod udf;

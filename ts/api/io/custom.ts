@@ -30,6 +30,8 @@ export abstract class ConnectorSubject<R extends Row = Row> {
   #closed = false;
   #flushScheduled = false;
   #detached = false;
+  /** The offset given with the latest buffered row (sent after the rows). */
+  #offset: { value: unknown } | undefined;
 
   /** True once the pipeline reading this subject has stopped: further rows are dropped. */
   get stopped(): boolean {
@@ -39,11 +41,17 @@ export abstract class ConnectorSubject<R extends Row = Row> {
   /** Produces the rows; may be async. The source ends when it returns (or on `close()`). */
   abstract run(): void | Promise<void>;
 
-  /** Adds a row (ignored once the pipeline reading it has stopped). */
-  next(row: R): void {
+  /**
+   * Adds a row (ignored once the pipeline reading it has stopped). With persistence,
+   * `offset` (any JSON value: a line number, a cursor, a message id…) is this subject's
+   * position after the row; the engine logs it with the commit holding the row, and after a
+   * restart `resumeOffset()` returns the last one logged.
+   */
+  next(row: R, options?: { offset?: unknown }): void {
     if (this.#detached) return;
     if (this.#closed) throw new Error("ConnectorSubject.next: the source is closed");
     this.#buffer.push(row);
+    if (options?.offset !== undefined) this.#offset = { value: options.offset };
     if (this.#buffer.length >= FLUSH_ROWS) this.#flush();
     else this.#scheduleFlush();
   }
@@ -53,8 +61,23 @@ export abstract class ConnectorSubject<R extends Row = Row> {
    * with `row`'s key is removed, whatever its other cells; deleting an absent key does nothing.
    * On a source without a primary key the deletion is a data error (logged, nothing removed).
    */
-  delete(row: R): void {
-    this.next({ ...row, $delete: true });
+  delete(row: R, options?: { offset?: unknown }): void {
+    this.next({ ...row, $delete: true }, options);
+  }
+
+  /**
+   * With persistence: resolves with the offset logged with the last row that a previous run
+   * committed (`undefined` on a first run or without persistence). A subject that reads a
+   * replayable input should call it at the start of `run()` and continue after that offset:
+   * the rows up to it are replayed by the engine from its log.
+   */
+  async resumeOffset(): Promise<unknown> {
+    for (;;) {
+      if (this.#channel === undefined || this.#detached) return undefined;
+      const text = loadNative().channelResumeOffset(this.#channel);
+      if (typeof text === "string") return text === "null" ? undefined : JSON.parse(text);
+      await new Promise((done) => setTimeout(done, 2));
+    }
   }
 
   /** Closes the current commit: the rows given so far form one time. */
@@ -78,6 +101,7 @@ export abstract class ConnectorSubject<R extends Row = Row> {
     this.#closed = false;
     this.#detached = false;
     this.#buffer = [];
+    this.#offset = undefined;
     Promise.resolve()
       .then(() => this.run())
       .catch((error: unknown) => console.error("tributary: a ConnectorSubject's run() threw:", error))
@@ -94,10 +118,18 @@ export abstract class ConnectorSubject<R extends Row = Row> {
   }
 
   #flush(): void {
-    if (this.#buffer.length === 0 || this.#channel === undefined || this.#closed) return;
-    const rows = this.#buffer;
-    this.#buffer = [];
-    if (!loadNative().channelPush(this.#channel, JSON.stringify(rows, jsonCell))) this.#detach();
+    if (this.#channel === undefined || this.#closed) return;
+    if (this.#buffer.length > 0) {
+      const rows = this.#buffer;
+      this.#buffer = [];
+      if (!loadNative().channelPush(this.#channel, JSON.stringify(rows, jsonCell))) this.#detach();
+    }
+    const offset = this.#offset;
+    this.#offset = undefined;
+    if (offset !== undefined && !this.#detached) {
+      const json = JSON.stringify(offset.value, jsonCell) ?? "null";
+      if (!loadNative().channelOffset(this.#channel, json)) this.#detach();
+    }
   }
 
   #detach(): void {

@@ -121,6 +121,11 @@ pub(crate) struct CsvShare {
 }
 
 impl CsvShare {
+    /// File offset just past the last record read.
+    pub(crate) fn position(&self) -> u64 {
+        self.records.offset()
+    }
+
     /// Opens worker `worker`'s share (of `peers`) of `file`. Every worker reads the header;
     /// worker 0 logs the columns it lacks (once per file).
     pub(crate) fn open(

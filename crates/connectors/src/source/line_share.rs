@@ -51,6 +51,11 @@ impl LineShare {
         })
     }
 
+    /// File offset just past the last line read.
+    pub(crate) fn position(&self) -> u64 {
+        self.reader.position()
+    }
+
     /// Appends up to `max` rows; true once the share is exhausted.
     pub(crate) fn poll(
         &mut self,

@@ -37,6 +37,11 @@ impl LineReader {
         })
     }
 
+    /// File offset of the first byte not yet returned in a line.
+    pub(crate) fn position(&self) -> u64 {
+        self.chunk.offset()
+    }
+
     /// The next line, or `None` at the end of the range. A last line without a newline
     /// counts (streaming readers end their ranges after a newline, so never see one).
     pub(crate) fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {

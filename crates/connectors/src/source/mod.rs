@@ -233,6 +233,14 @@ impl SourceReader for StreamSource {
     ) -> Result<SourceStatus, SourceError> {
         StreamSource::poll(self, out, errors, max)
     }
+
+    fn offsets(&self) -> Option<Vec<u8>> {
+        Some(self.offsets_state())
+    }
+
+    fn resume(&mut self, offsets: &[u8], live: &[(Key, Row)]) -> Result<(), SourceError> {
+        self.resume_state(offsets, live)
+    }
 }
 
 #[cfg(test)]

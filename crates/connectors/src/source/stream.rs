@@ -25,6 +25,8 @@ use super::line_share::LineShare;
 use super::watch::{complete_lines_end, complete_records_end, fingerprint, Change, Stat, Tracked};
 use super::{Format, Share};
 
+mod resume;
+
 /// The shortest time between two scans of the watched path.
 pub(crate) const MIN_SCAN: Duration = Duration::from_millis(5);
 /// The longest time between two scans, however slow they are.

@@ -3,6 +3,7 @@
 //! steps until the outputs are complete — or until the run is asked to stop.
 
 mod clock;
+mod persisted;
 mod sources;
 mod stats;
 mod worker;
@@ -62,6 +63,8 @@ pub struct RunOptions {
     pub stop: Arc<AtomicBool>,
     /// Live counters for monitoring (made for the plan when not given).
     pub stats: Option<Arc<RunStats>>,
+    /// Persist the sources' input and offsets here, and recover from it (see [`crate::persist`]).
+    pub persistence: Option<crate::persist::PersistConfig>,
 }
 
 /// The commit interval when no source names one (ms).
@@ -83,6 +86,14 @@ pub fn run(
         .stats
         .clone()
         .unwrap_or_else(|| Arc::new(RunStats::for_plan(&plan)));
+    let store = match options.persistence {
+        Some(config) => Some(Arc::new(crate::persist::Store::open(
+            config, &plan, threads,
+        )?)),
+        None => None,
+    };
+    let compactor = store.as_ref().map(|s| s.spawn_compactor());
+    let store_for_workers = store.clone();
     let guards = timely::execute(timely::Config::process(threads), move |worker| {
         let shared = worker::Shared {
             plan: &plan,
@@ -91,6 +102,7 @@ pub fn run(
             abort: &abort,
             stop: &stop,
             stats: &stats,
+            store: store_for_workers.as_ref(),
         };
         let result = worker::run_worker(worker, &shared);
         if result.is_err() {
@@ -114,6 +126,15 @@ pub fn run(
             Err(panic) => {
                 first_error.get_or_insert(EngineError::Worker(panic));
             }
+        }
+    }
+    if let Some(store) = store {
+        store.finish();
+        if let Some(handle) = compactor {
+            let _ = handle.join();
+        }
+        if first_error.is_none() {
+            store.sync_frontier()?;
         }
     }
     first_error.map_or(Ok(()), Err)

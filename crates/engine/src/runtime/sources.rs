@@ -8,6 +8,7 @@ use super::stats::RunStats;
 use crate::connector::{SourceReader, SourceStatus};
 use crate::dataflow::{ErrorBuffer, Input};
 use crate::error::{EngineError, ErrorEntry};
+use crate::persist::SourceLog;
 use crate::value::{Diff, Key, Row, Time};
 
 /// A source being read by this worker.
@@ -26,6 +27,8 @@ pub struct ActiveSource {
     stats: Arc<RunStats>,
     /// The source's position among the plan's sources (its counters' slot).
     slot: usize,
+    /// The persistence log of this share, when the run persists and the reader can resume.
+    log: Option<SourceLog>,
 }
 
 /// What one poll of a source did.
@@ -59,7 +62,50 @@ impl ActiveSource {
             streaming,
             stats,
             slot,
+            log: None,
         }
+    }
+
+    /// The reader (for persistence: offsets and resume).
+    pub fn reader_mut(&mut self) -> &mut dyn SourceReader {
+        self.reader.as_mut()
+    }
+
+    /// Feeds one replayed commit at its original `time` (the updates are what the input got
+    /// then, after upserts) and keeps the upsert state in step.
+    pub fn replay(&mut self, time: Time, updates: &[(Key, Row, Diff)]) {
+        self.advance_to(time);
+        if let Some(live) = self.upsert.as_mut() {
+            // Retractions first: within a commit an upsert retracts the old row, then adds.
+            for (key, row, diff) in updates.iter().filter(|u| u.2 < 0) {
+                if live.get(key) == Some(row) {
+                    live.remove(key);
+                }
+                self.input.update((*key, row.clone()), *diff);
+            }
+            for (key, row, diff) in updates.iter().filter(|u| u.2 > 0) {
+                live.insert(*key, row.clone());
+                self.input.update((*key, row.clone()), *diff);
+            }
+        } else {
+            for (key, row, diff) in updates {
+                self.input.update((*key, row.clone()), *diff);
+            }
+        }
+        self.input.flush();
+    }
+
+    /// Starts logging what this source feeds.
+    pub fn attach_log(&mut self, log: SourceLog) {
+        self.log = Some(log);
+    }
+
+    /// Logs the updates fed at `time` with the reader's offsets (before the input moves on).
+    pub fn commit_log(&mut self, time: Time) -> Result<(), EngineError> {
+        if let Some(log) = self.log.as_mut() {
+            log.commit(time, self.reader.offsets())?;
+        }
+        Ok(())
     }
 
     /// True for a live (streaming) source.
@@ -109,16 +155,35 @@ impl ActiveSource {
 
     fn push(&mut self, key: Key, row: Row, diff: Diff) {
         let Some(live) = self.upsert.as_mut() else {
+            if let Some(log) = self.log.as_mut() {
+                log.record(key, &row, diff);
+            }
             self.input.update((key, row), diff);
             return;
         };
         if diff > 0 {
             if let Some(old) = live.insert(key, row.clone()) {
+                if let Some(log) = self.log.as_mut() {
+                    log.record(key, &old, -1);
+                }
                 self.input.update((key, old), -1);
+            }
+            if let Some(log) = self.log.as_mut() {
+                log.record(key, &row, 1);
             }
             self.input.update((key, row), 1);
         } else if let Some(old) = live.remove(&key) {
+            if let Some(log) = self.log.as_mut() {
+                log.record(key, &old, -1);
+            }
             self.input.update((key, old), -1);
         }
+    }
+
+    /// The live rows of a keyed source (its upsert state).
+    pub fn upsert_rows(&self) -> Option<Vec<(Key, Row)>> {
+        self.upsert
+            .as_ref()
+            .map(|live| live.iter().map(|(k, r)| (*k, r.clone())).collect())
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock::{now_ms, CommitClock};
+use super::persisted;
 use super::sources::{ActiveSource, Polled};
 use super::stats::RunStats;
 use super::Environment;
@@ -37,6 +38,8 @@ pub struct Shared<'a> {
     pub stop: &'a AtomicBool,
     /// Live counters.
     pub stats: &'a Arc<RunStats>,
+    /// The persisted state, when the run persists.
+    pub store: Option<&'a Arc<crate::persist::Store>>,
 }
 
 /// Runs one worker to completion.
@@ -49,8 +52,12 @@ pub fn run_worker(
     let opener: Option<SinkOpener> = if index == 0 {
         let env = shared.env.clone();
         let stats = shared.stats.clone();
+        let store = shared.store.cloned();
         Some(Box::new(move |position, output: &Output, node: &Node| {
-            let inner = env.open_sink(position, output, node)?;
+            let mut inner = env.open_sink(position, output, node)?;
+            if let Some(store) = store.clone() {
+                inner = Box::new(persisted::SkipWritten { inner, store });
+            }
             Ok(Box::new(CountingSink {
                 inner,
                 stats: stats.clone(),
@@ -93,6 +100,9 @@ pub fn run_worker(
                 );
                 let mut source =
                     ActiveSource::new(reader, input, keyed, trace, streaming, counters);
+                if let Some(store) = shared.store {
+                    persisted::recover(&mut source, store, node_index, share)?;
+                }
                 source.advance_to(current);
                 active.push(source);
             }
@@ -112,6 +122,9 @@ pub fn run_worker(
     let mut forced_commit = false;
     while !active.is_empty() {
         if shared.stop.load(Ordering::SeqCst) {
+            for source in active.iter_mut() {
+                source.commit_log(current)?;
+            }
             active.clear();
             break;
         }
@@ -122,6 +135,12 @@ pub fn run_worker(
             .max(if forced_commit { current + 1 } else { 0 });
         forced_commit = false;
         if commit > current {
+            for source in active.iter_mut() {
+                source.commit_log(current)?;
+            }
+            if let (Some(store), 0) = (shared.store, index) {
+                store.sync_frontier()?;
+            }
             current = commit;
             max_time = max_time.max(current);
             for source in active.iter_mut().filter(|s| s.is_streaming()) {
@@ -146,6 +165,7 @@ pub fn run_worker(
                     slot += 1;
                 }
                 Polled::Done => {
+                    active[slot].commit_log(current)?;
                     active.swap_remove(slot);
                 }
             }
@@ -163,6 +183,9 @@ pub fn run_worker(
             worker.step_or_park(Some(shared.clock.until_next(now).min(IDLE_PARK)));
         } else {
             worker.step();
+        }
+        if let (Some(store), 0) = (shared.store, index) {
+            persisted::track_outputs(&built.output_probe, store, max_time.max(current) + 1)?;
         }
         check(&fatal, shared.abort)?;
     }
@@ -188,6 +211,9 @@ pub fn run_worker(
     while !built.output_probe.done() {
         worker.step_or_park(Some(IDLE_PARK)); // wakes to see `abort` when a peer failed
         check(&fatal, shared.abort)?;
+    }
+    if let (Some(store), 0) = (shared.store, index) {
+        persisted::track_outputs(&built.output_probe, store, max_time.max(current) + 1)?;
     }
     check(&fatal, shared.abort)?;
     report_unread(&errors, shared.env, shared.stats);

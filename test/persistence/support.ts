@@ -1,0 +1,63 @@
+/**
+ * Helpers of the persistence suites: waiting for a condition, reading a JSON Lines change log
+ * (a torn last line ignored), folding changes into a final state, and the state files.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** Polls `probe` until it holds or the time is up. */
+export async function until(probe: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A change as a JSON Lines output writes it. */
+export type LoggedChange = Record<string, unknown> & { time: number; diff: number };
+
+/** The complete lines of a change log (a last line cut short by a kill is left out). */
+export function readChanges(path: string): LoggedChange[] {
+  if (!existsSync(path)) return [];
+  const out: LoggedChange[] = [];
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      out.push(JSON.parse(line) as LoggedChange);
+    } catch {
+      // a torn last line
+    }
+  }
+  return out;
+}
+
+/** The row of a change without `time` and `diff`, as canonical text. */
+export function rowKey(change: LoggedChange): string {
+  const { time: _t, diff: _d, ...row } = change;
+  return JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k]]));
+}
+
+/** Applies changes: the multiset of live rows (canonical text → count), zero counts dropped. */
+export function fold(changes: readonly LoggedChange[]): Map<string, number> {
+  const state = new Map<string, number>();
+  for (const c of changes) {
+    const key = rowKey(c);
+    const n = (state.get(key) ?? 0) + c.diff;
+    if (n === 0) state.delete(key);
+    else state.set(key, n);
+  }
+  return state;
+}
+
+/** Every file under `dir`, recursively. */
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...filesUnder(path));
+    else out.push(path);
+  }
+  return out.sort();
+}

@@ -36,6 +36,23 @@ export type {
   TableLike,
 } from "./table.js";
 export { TableBase } from "./table.js";
+export {
+  type Behavior,
+  type CommonBehavior,
+  type ExactlyOnceBehavior,
+  type IntervalsOverWindow,
+  type SessionWindow,
+  type SlidingWindow,
+  type TumblingWindow,
+  temporal,
+  type Window,
+} from "./temporal.js";
+export {
+  type WindowByOptions,
+  WindowedTable,
+  type WindowJoinOptions,
+  WindowJoinResult,
+} from "./window.js";
 export { type JsonValue, type Pointer, TypeSpec, types, type ValueOf } from "./types.js";
 export {
   apply,

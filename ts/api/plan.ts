@@ -95,7 +95,39 @@ export type PlanOp =
   | { Ix: { source: number; indexer: number; pointer: PlanExpr; optional: boolean } }
   | { Rekey: { input: number; pointer: PlanExpr; exprs: PlanExpr[] } }
   | { Sort: { input: number; key: PlanExpr; instance: PlanExpr | undefined } }
-  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } };
+  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } }
+  | {
+      WindowAssign: {
+        input: number;
+        time: PlanExpr;
+        instance: PlanExpr | undefined;
+        window: PlanWindowSpec;
+        behavior: PlanWindowBehavior | undefined;
+      };
+    }
+  | { WindowFreeze: { input: number; window: number } };
+
+/** A window kind (`WindowSpec` of `plan.rs`); numbers in the time column's unit. */
+export type PlanWindowSpec =
+  | { Tumbling: { duration: PlanValue; origin: PlanValue | undefined } }
+  | { Sliding: { hop: PlanValue; duration: PlanValue; origin: PlanValue | undefined } }
+  | { Session: { max_gap: PlanValue } }
+  | {
+      IntervalsOver: {
+        probes: number;
+        at: PlanExpr;
+        lower: PlanValue;
+        upper: PlanValue;
+        is_outer: boolean;
+      };
+    };
+
+/** Delay, cutoff and forgetting (`WindowBehavior` of `plan.rs`). */
+export interface PlanWindowBehavior {
+  delay: PlanValue | undefined;
+  cutoff: PlanValue | undefined;
+  keep_results: boolean;
+}
 
 /** How the engine drives a user function (`UdfOptions` of `plan.rs`). */
 export interface PlanUdfOptions {

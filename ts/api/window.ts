@@ -7,7 +7,7 @@
  */
 import type { ExprNode, RefSource } from "./ast.js";
 import { compile, tableScope } from "./compile.js";
-import { type DType, dtypeName, isKind, optional, unoptional } from "./dtype.js";
+import { type DType, dtypeName, optional, unoptional } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
 import { type ExprLike, Expression, exprNode, toNode, wrap } from "./expression.js";
 import { buildReduce } from "./groupby.js";

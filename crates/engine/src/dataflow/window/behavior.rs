@@ -79,7 +79,15 @@ impl State {
         })
     }
 
-    fn emit(&mut self, window: Key, end: Point, key: Key, row: Row, diff: Diff, out: &mut Vec<(Out, Diff)>) {
+    fn emit(
+        &mut self,
+        window: Key,
+        end: Point,
+        key: Key,
+        row: Row,
+        diff: Diff,
+        out: &mut Vec<(Out, Diff)>,
+    ) {
         if let Some(cutoff) = self.rules.cutoff {
             let live = self.live.entry(window).or_insert_with(|| {
                 self.closing.insert((end.add(cutoff), window));
@@ -95,7 +103,12 @@ impl State {
     }
 
     /// Processes one complete commit: its rows and the greatest time of its rows (all workers).
-    fn commit(&mut self, time: Time, rows: Vec<(Assigned, Diff)>, max: Option<Point>) -> Vec<(Out, Diff)> {
+    fn commit(
+        &mut self,
+        time: Time,
+        rows: Vec<(Assigned, Diff)>,
+        max: Option<Point>,
+    ) -> Vec<(Out, Diff)> {
         let previous = self.seen;
         let current = match (previous, max) {
             (Some(a), Some(b)) => Some(a.max(b)),
@@ -213,114 +226,117 @@ pub fn apply<'s>(
             },
         )
         .broadcast();
-    let out = assigned.binary_frontier::<_, CapacityContainerBuilder<Vec<(Out, Time, Diff)>>, _, _, _, _>(
-        maxima,
-        Pipeline,
-        Pipeline,
-        "WindowBehavior",
-        move |_, _| {
-            let mut state = State {
-                rules,
-                seen: None,
-                last_commit: None,
-                held: HashMap::new(),
-                release: BTreeSet::new(),
-                live: HashMap::new(),
-                closing: BTreeSet::new(),
-                late,
-            };
-            let mut rows: Stash<Vec<(Assigned, Diff)>> = BTreeMap::new();
-            let mut maxima: Stash<Option<Point>> = BTreeMap::new();
-            let mut kept: Option<Capability<Time>> = None;
-            move |(input, frontier), (input2, frontier2), output| {
-                input.for_each(|capability, data| {
-                    for (a, time, diff) in data.drain(..) {
-                        let slot = rows
-                            .entry(time)
-                            .or_insert_with(|| (capability.delayed(&time, 0), Vec::new()));
-                        slot.1.push((a, diff));
-                    }
-                });
-                input2.for_each(|capability, data| {
-                    for (time, max) in data.drain(..) {
-                        let slot = maxima
-                            .entry(time)
-                            .or_insert_with(|| (capability.delayed(&time, 0), None));
-                        slot.1 = Some(slot.1.map_or(max, |m: Point| m.max(max)));
-                    }
-                });
-                // Commits complete on both inputs, in time order.
-                loop {
-                    let next = match (rows.keys().next(), maxima.keys().next()) {
-                        (Some(a), Some(b)) => *a.min(b),
-                        (Some(a), None) => *a,
-                        (None, Some(b)) => *b,
-                        (None, None) => break,
-                    };
-                    if !complete(frontier, frontier2, next) {
-                        break;
-                    }
-                    let batch = rows.remove(&next);
-                    let max = maxima.remove(&next);
-                    let capability = match (&batch, &max) {
-                        (Some((c, _)), _) | (None, Some((c, _))) => c.clone(),
-                        (None, None) => unreachable!("a commit with neither rows nor maxima"),
-                    };
-                    let changes = state.commit(
-                        next,
-                        batch.map(|(_, r)| r).unwrap_or_default(),
-                        max.and_then(|(_, m)| m),
-                    );
-                    {
-                        let mut session = output.session(&capability);
-                        for (change, diff) in changes {
-                            session.give((change, next, diff));
+    let out = assigned
+        .binary_frontier::<_, CapacityContainerBuilder<Vec<(Out, Time, Diff)>>, _, _, _, _>(
+            maxima,
+            Pipeline,
+            Pipeline,
+            "WindowBehavior",
+            move |_, _| {
+                let mut state = State {
+                    rules,
+                    seen: None,
+                    last_commit: None,
+                    held: HashMap::new(),
+                    release: BTreeSet::new(),
+                    live: HashMap::new(),
+                    closing: BTreeSet::new(),
+                    late,
+                };
+                let mut rows: Stash<Vec<(Assigned, Diff)>> = BTreeMap::new();
+                let mut maxima: Stash<Option<Point>> = BTreeMap::new();
+                let mut kept: Option<Capability<Time>> = None;
+                move |(input, frontier), (input2, frontier2), output| {
+                    input.for_each(|capability, data| {
+                        for (a, time, diff) in data.drain(..) {
+                            let slot = rows
+                                .entry(time)
+                                .or_insert_with(|| (capability.delayed(&time, 0), Vec::new()));
+                            slot.1.push((a, diff));
+                        }
+                    });
+                    input2.for_each(|capability, data| {
+                        for (time, max) in data.drain(..) {
+                            let slot = maxima
+                                .entry(time)
+                                .or_insert_with(|| (capability.delayed(&time, 0), None));
+                            slot.1 = Some(slot.1.map_or(max, |m: Point| m.max(max)));
+                        }
+                    });
+                    // Commits complete on both inputs, in time order.
+                    loop {
+                        let next = match (rows.keys().next(), maxima.keys().next()) {
+                            (Some(a), Some(b)) => *a.min(b),
+                            (Some(a), None) => *a,
+                            (None, Some(b)) => *b,
+                            (None, None) => break,
+                        };
+                        if !complete(frontier, frontier2, next) {
+                            break;
+                        }
+                        let batch = rows.remove(&next);
+                        let max = maxima.remove(&next);
+                        let capability = match (&batch, &max) {
+                            (Some((c, _)), _) | (None, Some((c, _))) => c.clone(),
+                            (None, None) => unreachable!("a commit with neither rows nor maxima"),
+                        };
+                        let changes = state.commit(
+                            next,
+                            batch.map(|(_, r)| r).unwrap_or_default(),
+                            max.and_then(|(_, m)| m),
+                        );
+                        {
+                            let mut session = output.session(&capability);
+                            for (change, diff) in changes {
+                                session.give((change, next, diff));
+                            }
+                        }
+                        if !state.held.is_empty() && kept.is_none() {
+                            kept = Some(capability);
                         }
                     }
-                    if !state.held.is_empty() && kept.is_none() {
-                        kept = Some(capability);
+                    // Keep one capability while windows are held, for the final flush; let it
+                    // follow the input frontier so that it never holds completed times back.
+                    let lowest = frontier
+                        .frontier()
+                        .iter()
+                        .chain(frontier2.frontier().iter())
+                        .min()
+                        .copied();
+                    match (lowest, kept.as_mut()) {
+                        (Some(lowest), Some(cap)) => {
+                            let first_pending = rows.keys().chain(maxima.keys()).min().copied();
+                            let target = first_pending.map_or(lowest, |p| p.min(lowest));
+                            if *cap.time() < target {
+                                cap.downgrade(&target);
+                            }
+                        }
+                        (None, Some(cap)) => {
+                            // The input ended: flush every held window.
+                            let at = state
+                                .last_commit
+                                .map_or(*cap.time(), |t| t.max(*cap.time()));
+                            let windows: Vec<Key> = state.held.keys().copied().collect();
+                            let mut changes = Vec::new();
+                            for window in windows {
+                                state.flush_window(window, &mut changes);
+                            }
+                            state.release.clear();
+                            let flush_capability = cap.delayed(&at);
+                            let mut session = output.session(&flush_capability);
+                            for (change, diff) in changes {
+                                session.give((change, at, diff));
+                            }
+                            kept = None;
+                        }
+                        _ => {}
                     }
-                }
-                // Keep one capability while windows are held, for the final flush; let it
-                // follow the input frontier so that it never holds completed times back.
-                let lowest = frontier
-                    .frontier()
-                    .iter()
-                    .chain(frontier2.frontier().iter())
-                    .min()
-                    .copied();
-                match (lowest, kept.as_mut()) {
-                    (Some(lowest), Some(cap)) => {
-                        let first_pending = rows.keys().chain(maxima.keys()).min().copied();
-                        let target = first_pending.map_or(lowest, |p| p.min(lowest));
-                        if *cap.time() < target {
-                            cap.downgrade(&target);
-                        }
-                    }
-                    (None, Some(cap)) => {
-                        // The input ended: flush every held window.
-                        let at = state.last_commit.map_or(*cap.time(), |t| t.max(*cap.time()));
-                        let windows: Vec<Key> = state.held.keys().copied().collect();
-                        let mut changes = Vec::new();
-                        for window in windows {
-                            state.flush_window(window, &mut changes);
-                        }
-                        state.release.clear();
-                        let flush_capability = cap.delayed(&at);
-                        let mut session = output.session(&flush_capability);
-                        for (change, diff) in changes {
-                            session.give((change, at, diff));
-                        }
+                    if state.held.is_empty() {
                         kept = None;
                     }
-                    _ => {}
                 }
-                if state.held.is_empty() {
-                    kept = None;
-                }
-            }
-        },
-    );
+            },
+        );
     let rows = out
         .clone()
         .flat_map(|(change, time, diff)| match change {

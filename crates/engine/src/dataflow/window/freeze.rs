@@ -14,6 +14,9 @@ use super::Marks;
 use crate::dataflow::Coll;
 use crate::value::{Diff, Key, Row, Time};
 
+/// Result changes waiting for their time to complete, with a capability for it.
+type Pending = BTreeMap<Time, (Capability<Time>, Vec<((Key, Row), Diff)>)>;
+
 /// Drops the changes of `results` whose id is a window forgotten at that time in `marks`.
 pub fn freeze<'s>(results: Coll<'s>, marks: Marks<'s>) -> Coll<'s> {
     results
@@ -24,8 +27,7 @@ pub fn freeze<'s>(results: Coll<'s>, marks: Marks<'s>) -> Coll<'s> {
             Exchange::new(|m: &(Key, Time, Diff)| m.0.route()),
             "WindowFreeze",
             |_, _| {
-                let mut changes: BTreeMap<Time, (Capability<Time>, Vec<((Key, Row), Diff)>)> =
-                    BTreeMap::new();
+                let mut changes: Pending = BTreeMap::new();
                 let mut forgotten: BTreeMap<Time, HashSet<Key>> = BTreeMap::new();
                 move |(input, frontier), (input2, frontier2), output| {
                     input.for_each(|capability, data| {

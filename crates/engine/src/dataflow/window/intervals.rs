@@ -1,7 +1,6 @@
 //! `intervalsOver`: one window [`at + lower`, `at + upper`] per probe row. Rows and probes
 //! meet in one differential reduce that cuts the time-sorted rows at every window's bounds.
 
-
 use super::assign::{assigned_key, extend_row, window_key};
 use super::point::Point;
 use super::TimeEval;
@@ -56,54 +55,59 @@ pub fn intervals_over<'s>(
             ));
             return None;
         }
-        Some((Key::default(), (true, time, key, Row::from(Vec::new()), Value::None)))
+        Some((
+            Key::default(),
+            (true, time, key, Row::from(Vec::new()), Value::None),
+        ))
     });
     rows.concat(probes)
-        .reduce(move |_unit, entries: &[(&Entry, isize)], out: &mut Vec<((Key, Row), isize)>| {
-            // Entries are sorted: rows (by time) first, then probes.
-            let split = entries.partition_point(|(e, _)| !e.0);
-            let (rows, probes) = entries.split_at(split);
-            let mut windows: Vec<(Point, Point, Value)> = probes
-                .iter()
-                .filter_map(|(e, _)| {
-                    let at = Point::of(&e.1)?;
-                    Some((at.add(lower), at.add(upper), e.1.clone()))
-                })
-                .collect();
-            windows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-            windows.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-            let times: Vec<Point> = rows
-                .iter()
-                .map(|(e, _)| Point::of(&e.1).unwrap_or(Point::I(i64::MIN)))
-                .collect();
-            for (lo, hi, like) in windows {
-                let (start, end) = (lo.to_value(&like), hi.to_value(&like));
-                let from = times.partition_point(|t| *t < lo);
-                let to = times.partition_point(|t| *t <= hi);
-                if from >= to {
-                    if is_outer {
-                        let empty = vec![Value::None; width];
+        .reduce(
+            move |_unit, entries: &[(&Entry, isize)], out: &mut Vec<((Key, Row), isize)>| {
+                // Entries are sorted: rows (by time) first, then probes.
+                let split = entries.partition_point(|(e, _)| !e.0);
+                let (rows, probes) = entries.split_at(split);
+                let mut windows: Vec<(Point, Point, Value)> = probes
+                    .iter()
+                    .filter_map(|(e, _)| {
+                        let at = Point::of(&e.1)?;
+                        Some((at.add(lower), at.add(upper), e.1.clone()))
+                    })
+                    .collect();
+                windows.sort_by_key(|w| (w.0, w.1));
+                windows.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+                let times: Vec<Point> = rows
+                    .iter()
+                    .map(|(e, _)| Point::of(&e.1).unwrap_or(Point::I(i64::MIN)))
+                    .collect();
+                for (lo, hi, like) in windows {
+                    let (start, end) = (lo.to_value(&like), hi.to_value(&like));
+                    let from = times.partition_point(|t| *t < lo);
+                    let to = times.partition_point(|t| *t <= hi);
+                    if from >= to {
+                        if is_outer {
+                            let empty = vec![Value::None; width];
+                            out.push((
+                                (
+                                    window_key(&Value::None, &start, &end),
+                                    extend_row(&empty, start, end, Value::None),
+                                ),
+                                1,
+                            ));
+                        }
+                        continue;
+                    }
+                    for (entry, count) in &rows[from..to] {
+                        let (_, _, key, row, instance) = entry;
                         out.push((
                             (
-                                window_key(&Value::None, &start, &end),
-                                extend_row(&empty, start, end, Value::None),
+                                assigned_key(*key, &start, &end),
+                                extend_row(row, start.clone(), end.clone(), instance.clone()),
                             ),
-                            1,
+                            *count,
                         ));
                     }
-                    continue;
                 }
-                for (entry, count) in &rows[from..to] {
-                    let (_, _, key, row, instance) = entry;
-                    out.push((
-                        (
-                            assigned_key(*key, &start, &end),
-                            extend_row(row, start.clone(), end.clone(), instance.clone()),
-                        ),
-                        *count,
-                    ));
-                }
-            }
-        })
+            },
+        )
         .map(|(_unit, assigned)| assigned)
 }

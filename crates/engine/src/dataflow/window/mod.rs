@@ -164,7 +164,11 @@ pub fn window_assign<'s>(
         )),
         Some(behavior) => {
             let rules = behavior::Rules {
-                delay: behavior.delay.as_ref().map(|v| param(v, "delay")).transpose()?,
+                delay: behavior
+                    .delay
+                    .as_ref()
+                    .map(|v| param(v, "delay"))
+                    .transpose()?,
                 cutoff: behavior
                     .cutoff
                     .as_ref()

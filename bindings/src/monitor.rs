@@ -127,6 +127,10 @@ fn log_line(stats: &RunStats, rates: &[u64], elapsed: Duration) -> String {
         );
     }
     let _ = write!(line, " | errors {}", stats.errors.load(Ordering::Relaxed));
+    let late = stats.late_rows.load(Ordering::Relaxed);
+    if late > 0 {
+        let _ = write!(line, " | late rows {late}");
+    }
     line
 }
 
@@ -169,8 +173,9 @@ fn dashboard_text(stats: &RunStats, rates: &[u64], elapsed: Duration) -> String 
         ));
     }
     text.push_str(&format!(
-        "data errors: {}   late rows dropped: 0\n",
-        stats.errors.load(Ordering::Relaxed)
+        "data errors: {}   late rows dropped: {}\n",
+        stats.errors.load(Ordering::Relaxed),
+        stats.late_rows.load(Ordering::Relaxed)
     ));
     text
 }
@@ -225,6 +230,12 @@ pub fn metrics_text(stats: &RunStats) -> String {
         text,
         "tributary_data_errors_total {}",
         stats.errors.load(Ordering::Relaxed)
+    );
+    text.push_str("# HELP tributary_late_rows_total Rows dropped by windows for arriving after their cutoff.\n# TYPE tributary_late_rows_total counter\n");
+    let _ = writeln!(
+        text,
+        "tributary_late_rows_total {}",
+        stats.late_rows.load(Ordering::Relaxed)
     );
     text
 }

@@ -51,7 +51,23 @@ export type {
   JoinHow,
   TemporalJoinOptions,
 } from "./temporal-join.js";
-export { temporal } from "./temporal-namespace.js";
+export {
+  type Behavior,
+  type CommonBehavior,
+  type ExactlyOnceBehavior,
+  type IntervalsOverWindow,
+  type SessionWindow,
+  type SlidingWindow,
+  type TumblingWindow,
+  temporal,
+  type Window,
+} from "./temporal.js";
+export {
+  type WindowByOptions,
+  WindowedTable,
+  type WindowJoinOptions,
+  WindowJoinResult,
+} from "./window.js";
 export { type JsonValue, type Pointer, TypeSpec, types, type ValueOf } from "./types.js";
 export {
   apply,

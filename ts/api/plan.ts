@@ -108,7 +108,39 @@ export type PlanOp =
         temporal: TemporalJoinSpec;
       };
     }
-  | { StampTime: { input: number } };
+  | { StampTime: { input: number } }
+  | {
+      WindowAssign: {
+        input: number;
+        time: PlanExpr;
+        instance: PlanExpr | undefined;
+        window: PlanWindowSpec;
+        behavior: PlanWindowBehavior | undefined;
+      };
+    }
+  | { WindowFreeze: { input: number; window: number } };
+
+/** A window kind (`WindowSpec` of `plan.rs`); numbers in the time column's unit. */
+export type PlanWindowSpec =
+  | { Tumbling: { duration: PlanValue; origin: PlanValue | undefined } }
+  | { Sliding: { hop: PlanValue; duration: PlanValue; origin: PlanValue | undefined } }
+  | { Session: { max_gap: PlanValue } }
+  | {
+      IntervalsOver: {
+        probes: number;
+        at: PlanExpr;
+        lower: PlanValue;
+        upper: PlanValue;
+        is_outer: boolean;
+      };
+    };
+
+/** Delay, cutoff and forgetting (`WindowBehavior` of `plan.rs`). */
+export interface PlanWindowBehavior {
+  delay: PlanValue | undefined;
+  cutoff: PlanValue | undefined;
+  keep_results: boolean;
+}
 
 /** How a temporal join matches times (`TemporalJoinSpec` of `plan.rs`). */
 export type TemporalJoinSpec =

@@ -54,6 +54,8 @@ import {
 } from "./temporal-join.js";
 import type { Pointer } from "./types.js";
 import { trimTo, UdfLowering } from "./udf-lower.js";
+import type { Window } from "./temporal.js";
+import { type WindowByOptions, WindowedTable, WindowJoinResult } from "./window.js";
 
 /** Options of `ix` and `ixRef`. */
 export interface IxOptions {
@@ -394,6 +396,34 @@ export class TableBase<R extends Row = Row> {
     if (options?.instance !== undefined) keys.push(toNode(options.instance));
     const input = this[tableNode];
     return new GroupedTable<R>(input, tableScope(input, "groupBy"), keys, extras);
+  }
+
+  /** Rows grouped into time windows: `.reduce({...})` gives one row per window (and instance). */
+  windowBy(time: ExprLike<unknown>, options: WindowByOptions): WindowedTable<R> {
+    return new WindowedTable<R>(this[tableNode], time, options, callSite());
+  }
+
+  /**
+   * Joins rows of the two tables that fall in the same window; conditions after the window,
+   * options last (`{ how }`). The result's `select` may use `tb.this._start`/`_end`.
+   */
+  windowJoin(
+    other: TableLike,
+    leftTime: ExprLike<unknown>,
+    rightTime: ExprLike<unknown>,
+    window: Window,
+    ...rest: Array<Expression<unknown> | { how?: "inner" | "left" | "right" | "outer" }>
+  ): WindowJoinResult {
+    const site = callSite();
+    return new WindowJoinResult(
+      this[tableNode],
+      nodeOf(other, "windowJoin", site),
+      leftTime,
+      rightTime,
+      window,
+      [...rest],
+      site,
+    );
   }
 
   /** Reduces the whole table to one row. */

@@ -226,6 +226,34 @@ pub enum Op {
         /// Input node.
         input: usize,
     },
+    /// `windowBy`: every row once per window it belongs to, with the input's columns followed
+    /// by `_start`, `_end` and `_instance`; every copy keeps its input row's id (copies of one
+    /// row differ in their window cells). A `behavior` delays, drops late rows and forgets closed windows (see
+    /// [`WindowBehavior`]). A reduce over this table keyed by `[_instance, _start, _end]` gets
+    /// the ids that [`Op::WindowFreeze`] expects.
+    WindowAssign {
+        /// Input node.
+        input: usize,
+        /// Time expression over the input row (int, float or datetime).
+        time: Expr,
+        /// Instance expression; `None` cells when absent.
+        #[serde(default)]
+        instance: Option<Expr>,
+        /// The kind of window.
+        window: WindowSpec,
+        /// Delay, cutoff and forgetting; none: every row counts, results update forever.
+        #[serde(default)]
+        behavior: Option<WindowBehavior>,
+    },
+    /// Hides the retractions that forgetting a closed window causes in a windowed reduce
+    /// (`keepResults: true`): drops changes of row id `Key::for_values([_instance, _start,
+    /// _end])` at the time `window` (a [`Op::WindowAssign`] node with a cutoff) forgets it.
+    WindowFreeze {
+        /// The windowed reduce's node.
+        input: usize,
+        /// The `WindowAssign` node whose forgetting is hidden.
+        window: usize,
+    },
     /// Calls a user function (`tb.udf`/`tb.apply`, run by the host through a
     /// [`crate::udf::UdfRunner`]) on `args` and appends its result as a new last column;
     /// ids unchanged. Rows whose call failed get an error value and an error-log entry.
@@ -487,4 +515,69 @@ pub enum AsofDirection {
     Forward,
     /// The closest row either way (ties: the earlier one).
     Nearest,
+}
+
+/// The kind of a window (`tb.temporal.*`). Numbers are in the time column's unit: the
+/// column's own numbers, or nanoseconds (`Duration`/`DateTime` values) for datetimes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum WindowSpec {
+    /// [`origin + k*duration`, `+ duration`).
+    Tumbling {
+        /// Window length.
+        duration: Value,
+        /// Alignment point (0 when absent).
+        #[serde(default)]
+        origin: Option<Value>,
+    },
+    /// [`origin + k*hop`, `+ duration`); a row belongs to every window covering it.
+    Sliding {
+        /// Distance between window starts.
+        hop: Value,
+        /// Window length.
+        duration: Value,
+        /// Alignment point (0 when absent).
+        #[serde(default)]
+        origin: Option<Value>,
+    },
+    /// Rows of one instance less than `max_gap` apart share a window; `_start`/`_end` are
+    /// its first and last time.
+    Session {
+        /// The gap that separates sessions.
+        max_gap: Value,
+    },
+    /// One window [`at + lower`, `at + upper`] per row of `probes`.
+    IntervalsOver {
+        /// The node holding the probe rows.
+        probes: usize,
+        /// Probe time expression over a `probes` row.
+        at: Expr,
+        /// Offset of the window start from the probe time.
+        lower: Value,
+        /// Offset of the window end from the probe time.
+        upper: Value,
+        /// Windows without rows still appear (with `None` cells).
+        #[serde(default)]
+        is_outer: bool,
+    },
+}
+
+/// When window results appear and when windows are closed (`commonBehavior`).
+/// "The greatest time seen" is the greatest time value of the window's input over all workers.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct WindowBehavior {
+    /// A window's rows are held until the greatest time seen reaches `_start + delay`
+    /// (and flushed when the input ends).
+    #[serde(default)]
+    pub delay: Option<Value>,
+    /// A row is late for a window when `_end + cutoff` is at most the greatest time seen in
+    /// earlier commits: it is dropped and counted; the window's state is then forgotten.
+    #[serde(default)]
+    pub cutoff: Option<Value>,
+    /// Keep a forgotten window's results (`true`) or retract them (`false`).
+    #[serde(default = "default_keep_results")]
+    pub keep_results: bool,
+}
+
+fn default_keep_results() -> bool {
+    true
 }

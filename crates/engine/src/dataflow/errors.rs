@@ -2,6 +2,8 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use crate::error::ErrorEntry;
 use crate::value::{Key, Value};
@@ -10,9 +12,22 @@ use crate::value::{Key, Value};
 #[derive(Clone, Default)]
 pub struct ErrorBuffer {
     entries: Rc<RefCell<Vec<ErrorEntry>>>,
+    /// The run's counter of rows dropped as late by windows, when monitored.
+    late: Option<Arc<AtomicU64>>,
 }
 
 impl ErrorBuffer {
+    /// The same buffer, counting late window rows in `counter`.
+    pub fn with_late_counter(mut self, counter: Arc<AtomicU64>) -> ErrorBuffer {
+        self.late = Some(counter);
+        self
+    }
+
+    /// The counter of late window rows, if the run keeps one.
+    pub fn late_counter(&self) -> Option<Arc<AtomicU64>> {
+        self.late.clone()
+    }
+
     /// A reporter that tags entries with an operator name and the user's call site.
     pub fn reporter(&self, operator: &str, trace: Option<String>) -> Reporter {
         Reporter {

@@ -16,6 +16,7 @@ mod sort;
 mod stamp;
 mod temporal_join;
 mod udf;
+mod window;
 
 use differential_dataflow::input::{Input as _, InputSession};
 use differential_dataflow::VecCollection;
@@ -77,8 +78,49 @@ pub fn build_with<'s>(
     let depends_on_log = error_log_dependents(plan);
     let data_probe = ProbeHandle::new();
     let output_probe = ProbeHandle::new();
+    let mut marks: std::collections::HashMap<usize, window::Marks<'s>> = Default::default();
     for (index, node) in plan.nodes.iter().enumerate() {
         let coll = match &node.op {
+            Op::WindowAssign {
+                input,
+                time,
+                instance,
+                window: spec,
+                behavior,
+            } => {
+                let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
+                let probes = match spec {
+                    crate::plan::WindowSpec::IntervalsOver { probes, .. } => {
+                        Some(input_of(&colls, *probes)?.clone())
+                    }
+                    _ => None,
+                };
+                let inputs = window::WindowInputs {
+                    input: input_of(&colls, *input)?.clone(),
+                    width: plan.nodes[*input].columns.len(),
+                    probes,
+                };
+                let (coll, forgotten) = window::window_assign(
+                    inputs,
+                    time,
+                    instance.as_ref(),
+                    spec,
+                    behavior.as_ref(),
+                    reporter,
+                    errors.late_counter(),
+                )?;
+                if let Some(forgotten) = forgotten {
+                    marks.insert(index, forgotten);
+                }
+                coll
+            }
+            Op::WindowFreeze { input, window } => {
+                let results = input_of(&colls, *input)?.clone();
+                match marks.get(window) {
+                    Some(forgotten) => window::freeze(results, forgotten.clone()),
+                    None => results,
+                }
+            }
             Op::Static { .. } | Op::Source { .. } => {
                 let (input, coll) = scope.new_collection::<(Key, Row), Diff>();
                 inputs.push((index, input));
@@ -284,8 +326,13 @@ fn build_operator<'s>(
             reporter,
         )?,
         Op::StampTime { input } => dedup::stamp_time(input_of(colls, *input)?.clone()),
-        Op::Static { .. } | Op::Source { .. } | Op::ErrorLog | Op::Udf { .. } => {
-            unreachable!("inputs and user functions are built by `build`")
+        Op::Static { .. }
+        | Op::Source { .. }
+        | Op::ErrorLog
+        | Op::Udf { .. }
+        | Op::WindowAssign { .. }
+        | Op::WindowFreeze { .. } => {
+            unreachable!("inputs, user functions and windows are built by `build`")
         }
     })
 }
@@ -322,6 +369,8 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Udf { .. } => "udf",
         Op::TemporalJoin { temporal, .. } => temporal_join::op_name(temporal),
         Op::StampTime { .. } => "deduplicate",
+        Op::WindowAssign { .. } => "window_by",
+        Op::WindowFreeze { .. } => "window_freeze",
     }
 }
 
@@ -374,6 +423,19 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
             Op::Concat { inputs } | Op::ConcatReindex { inputs } => inputs
                 .iter()
                 .any(|i| depends.get(*i).copied().unwrap_or(false)),
+            Op::WindowAssign { input, window, .. } => {
+                let probes = match window {
+                    crate::plan::WindowSpec::IntervalsOver { probes, .. } => Some(*probes),
+                    _ => None,
+                };
+                std::iter::once(*input)
+                    .chain(probes)
+                    .any(|i| depends.get(i).copied().unwrap_or(false))
+            }
+            Op::WindowFreeze { input, window } => {
+                depends.get(*input).copied().unwrap_or(false)
+                    || depends.get(*window).copied().unwrap_or(false)
+            }
         };
     }
     depends

@@ -2,6 +2,7 @@
 //! output latency, data errors. Written by the workers, read by a monitor thread.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::plan::{Op, Plan, SinkSpec};
 
@@ -38,6 +39,8 @@ pub struct RunStats {
     pub outputs: Vec<OutputCounters>,
     /// Data errors met (error-log entries).
     pub errors: AtomicU64,
+    /// Rows dropped by windows because they arrived after their window's cutoff.
+    pub late_rows: Arc<AtomicU64>,
 }
 
 impl RunStats {
@@ -72,6 +75,7 @@ impl RunStats {
             sources,
             outputs,
             errors: AtomicU64::new(0),
+            late_rows: Arc::new(AtomicU64::new(0)),
         }
     }
 

@@ -48,7 +48,7 @@ pub fn run_worker(
     shared: &Shared<'_>,
 ) -> Result<(), EngineError> {
     let (index, peers) = (worker.index(), worker.peers());
-    let errors = ErrorBuffer::default();
+    let errors = ErrorBuffer::default().with_late_counter(shared.stats.late_rows.clone());
     let opener: Option<SinkOpener> = if index == 0 {
         let env = shared.env.clone();
         let stats = shared.stats.clone();

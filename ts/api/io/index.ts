@@ -8,6 +8,7 @@ import { csv } from "./csv.js";
 import { ConnectorSubject, custom } from "./custom.js";
 import { http } from "./http.js";
 import { jsonlines } from "./jsonlines.js";
+import { kafka } from "./kafka.js";
 import { plaintext } from "./plaintext.js";
 import { postgres } from "./postgres.js";
 import { subscribe } from "../subscribe.js";
@@ -16,6 +17,7 @@ export type { CsvReadOptions } from "./csv.js";
 export type { CustomReadOptions } from "./custom.js";
 export { ConnectorSubject } from "./custom.js";
 export type { JsonLinesReadOptions } from "./jsonlines.js";
+export type { KafkaFormat, KafkaReadOptions, KafkaRow, KafkaWriteOptions } from "./kafka.js";
 export type { PostgresInit, PostgresWriteMode, PostgresWriteOptions } from "./postgres.js";
 export type { CommonReadOptions, ReadMode } from "./source.js";
 
@@ -35,4 +37,5 @@ export const io = {
   ConnectorSubject,
   http,
   postgres,
+  kafka,
 } as const;

@@ -51,11 +51,17 @@ async function produce(topic: string, from: number, to: number, key?: string): P
 /** Writes each string as one message, as is. */
 async function produceRaw(topic: string, payloads: readonly string[]): Promise<void> {
   const Raw = tb.schema({ data: tb.types.str });
-  tb.io.kafka.write(tb.debug.tableFromRows(Raw, payloads.map((data) => ({ data }))), {
-    brokers: kafka.brokers,
-    topic,
-    format: "raw",
-  });
+  tb.io.kafka.write(
+    tb.debug.tableFromRows(
+      Raw,
+      payloads.map((data) => ({ data })),
+    ),
+    {
+      brokers: kafka.brokers,
+      topic,
+      format: "raw",
+    },
+  );
   await tb.run({ threads: 1 });
 }
 
@@ -112,7 +118,11 @@ describe.each(THREADS)("threads=%i", (threads) => {
         `(${Math.round(total / (wrote / 1000))}/s), read them in ${read.toFixed(0)} ms ` +
         `(${Math.round(total / (read / 1000))}/s)`,
     );
-    expect(state).toEqual({ count: total, sum: (total * (total - 1)) / 2, chars: charsOf(0, total) });
+    expect(state).toEqual({
+      count: total,
+      sum: (total * (total - 1)) / 2,
+      chars: charsOf(0, total),
+    });
     // Content, row by row, through a static read.
     const rows = await tb.debug.compute(
       tb.io.kafka.read({ brokers: kafka.brokers, topic, schema: Item, mode: "static" }),
@@ -166,7 +176,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     expect(rows.map((r) => r.word).sort()).toEqual(["a", "c"]);
     const messages = log.map((e) => String(e.message)).sort();
     expect(messages.length).toBe(2);
-    expect(messages[0]).toContain("column `n`: cannot read \"two\" as int");
+    expect(messages[0]).toContain('column `n`: cannot read "two" as int');
     expect(messages[1]).toContain("invalid JSON message");
     expect(log.every((e) => e.operator === "kafka:bad")).toBe(true);
     expect(log.every((e) => /^malformed-\d:\d:\d+$/.test(String(e.row)))).toBe(true);
@@ -179,7 +189,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
       tb.io.kafka.read({ brokers: kafka.brokers, topic, schema: Item, format: "csv" }),
       { threads },
     );
-    const fine = csv.filter((r) => r.n !== tb.ErrorValue).sort(byN);
+    const fine = csv.filter((r) => (r.n as unknown) !== tb.ErrorValue).sort(byN);
     expect(fine).toEqual([
       { n: 1, word: "apple" },
       { n: 2, word: "b, c" },
@@ -235,7 +245,13 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const group = `resume-${threads}`;
     const open = () =>
       liveTotals(
-        tb.io.kafka.read({ brokers: kafka.brokers, topic, schema: Item, groupId: group, autocommitMs: 50 }),
+        tb.io.kafka.read({
+          brokers: kafka.brokers,
+          topic,
+          schema: Item,
+          groupId: group,
+          autocommitMs: 50,
+        }),
       );
     await produce(topic, 0, 100);
     const first = open();
@@ -265,7 +281,9 @@ describe.each(THREADS)("threads=%i", (threads) => {
       pear  | 2 | 2        | 1
       apple | 3 | 4        | 1
     `);
-    const totals = t.groupBy(t.word).reduce({ word: tb.this.word, total: tb.reducers.sum(tb.this.n) });
+    const totals = t
+      .groupBy(t.word)
+      .reduce({ word: tb.this.word, total: tb.reducers.sum(tb.this.n) });
     tb.io.kafka.write(totals, { brokers: kafka.brokers, topic, key: "word" });
     await tb.run({ threads });
     const messages = await tb.debug.compute(
@@ -287,7 +305,12 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
     tb.io.null.write(
-      tb.io.kafka.read({ brokers: address, topic: "nowhere", schema: Item, connectTimeoutMs: 1_000 }),
+      tb.io.kafka.read({
+        brokers: address,
+        topic: "nowhere",
+        schema: Item,
+        connectTimeoutMs: 1_000,
+      }),
     );
     await expect(tb.run({ threads })).rejects.toThrow(address);
     tb.io.kafka.write(tb.debug.tableFromRows(Item, [{ n: 1, word: "a" }]), {
@@ -304,7 +327,13 @@ describe("broker restart", () => {
     const topic = "restart";
     await produce(topic, 0, 1_000);
     const state = liveTotals(
-      tb.io.kafka.read({ brokers: kafka.brokers, topic, schema: Item, groupId: "restart", autocommitMs: 50 }),
+      tb.io.kafka.read({
+        brokers: kafka.brokers,
+        topic,
+        schema: Item,
+        groupId: "restart",
+        autocommitMs: 50,
+      }),
     );
     const handle = tb.start({ threads: 2 });
     try {
@@ -314,10 +343,33 @@ describe("broker restart", () => {
       await kafka.start();
       await produce(topic, 1_000, 2_000);
       await until(() => state.count === 2_000, "the messages after the restart", 120_000);
-      console.log(`kafka restart: all 2000 messages read ${(performance.now() - t0).toFixed(0)} ms after the stop`);
+      console.log(
+        `kafka restart: all 2000 messages read ${(performance.now() - t0).toFixed(0)} ms after the stop`,
+      );
     } finally {
       await handle.stop();
     }
     expect(state).toEqual({ count: 2_000, sum: (2_000 * 1_999) / 2, chars: charsOf(0, 2_000) });
   }, 240_000);
+});
+
+describe("options", () => {
+  it("mistakes throw when the pipeline is built", () => {
+    const brokers = "127.0.0.1:1";
+    expect(() =>
+      tb.io.kafka.read({ brokers, topic: "t", schema: Item, format: "xml" as "json" }),
+    ).toThrow(/unknown format "xml"/);
+    expect(() => tb.io.kafka.read({ brokers, topic: "t" })).toThrow(/schema option is required/);
+    expect(() =>
+      tb.io.kafka.read({ brokers, topic: "t", schema: Item, startFrom: "middle" as "latest" }),
+    ).toThrow(/startFrom/);
+    const t = tb.debug.tableFromRows(Item, [{ n: 1, word: "a" }]);
+    expect(() => tb.io.kafka.write(t, { brokers, topic: "t", key: "nope" })).toThrow(
+      /key column "nope"/,
+    );
+    expect(() => tb.io.kafka.write(t, { brokers, topic: "t", format: "raw" })).toThrow(
+      /"data" column/,
+    );
+    expect(() => tb.io.kafka.write(t, { brokers, topic: "" })).toThrow(/topic is required/);
+  });
 });

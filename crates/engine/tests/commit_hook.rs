@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tributary_engine::connector::{
-    Sink, SinkError, SourceError, SourceReader, SourceStatus,
-};
+use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader, SourceStatus};
 use tributary_engine::plan::{Node, Op, Output, Plan, SinkSpec, SourceSpec};
 use tributary_engine::runtime::{run, Environment, RunOptions};
 use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Time, Value};
@@ -181,7 +179,12 @@ fn readers_learn_what_the_outputs_have_written() {
             stop,
             ..RunOptions::default()
         };
-        run(Arc::new(plan()), options, Arc::new(Env { log: log.clone() })).unwrap();
+        run(
+            Arc::new(plan()),
+            options,
+            Arc::new(Env { log: log.clone() }),
+        )
+        .unwrap();
         stopper.join().unwrap();
         let log = log.lock().unwrap();
         assert!(log.violations.is_empty(), "{:?}", log.violations);

@@ -27,7 +27,7 @@ pub(crate) fn topic_partitions<C: ClientContext>(
         attempts += 1;
         let left = deadline.saturating_duration_since(Instant::now());
         let wait = Timeout::After(left.clamp(Duration::from_millis(50), ATTEMPT));
-        let outcome = match client.fetch_metadata(topic, wait) {
+        let outcome: Result<(), String> = match client.fetch_metadata(topic, wait) {
             Ok(_) if topic.is_none() => return Ok(Vec::new()),
             Ok(metadata) => match metadata.topics().iter().find(|t| Some(t.name()) == topic) {
                 Some(found) if found.error().is_none() && !found.partitions().is_empty() => {

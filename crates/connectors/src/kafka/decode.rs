@@ -117,9 +117,7 @@ impl Decoder {
                     errors.push(cell_entry(&self.operator, &self.columns[col], &message, at));
                 }
                 for i in 0..n {
-                    if !scratch.seen[i]
-                        && !self.dtypes[i].is_optional()
-                        && Some(i) != self.metadata
+                    if !scratch.seen[i] && !self.dtypes[i].is_optional() && Some(i) != self.metadata
                     {
                         scratch.cells[i] = Value::Error;
                         let column = &self.columns[i];
@@ -130,7 +128,11 @@ impl Decoder {
             }
             Err(e) => {
                 cells.resize(n, Value::Error);
-                errors.push(entry(&self.operator, format!("invalid JSON message: {e}"), at));
+                errors.push(entry(
+                    &self.operator,
+                    format!("invalid JSON message: {e}"),
+                    at,
+                ));
             }
         }
     }
@@ -181,7 +183,11 @@ impl Decoder {
             }
             Err(e) => {
                 cells.resize(n, Value::Error);
-                errors.push(entry(&self.operator, format!("invalid CSV message: {e}"), at));
+                errors.push(entry(
+                    &self.operator,
+                    format!("invalid CSV message: {e}"),
+                    at,
+                ));
             }
         }
     }

@@ -17,7 +17,9 @@ mod options;
 mod reader;
 mod writer;
 
-pub use options::{KafkaSinkOptions, KafkaSourceOptions, DEFAULT_CONNECT_TIMEOUT_MS as KAFKA_TIMEOUT_MS};
+pub use options::{
+    KafkaSinkOptions, KafkaSourceOptions, DEFAULT_CONNECT_TIMEOUT_MS as KAFKA_TIMEOUT_MS,
+};
 pub use reader::open_kafka_source;
 pub use writer::open_kafka_sink;
 

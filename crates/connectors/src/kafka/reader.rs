@@ -36,14 +36,21 @@ pub fn open_kafka_source(
     let delimiter = match options.delimiter.as_deref() {
         None => b',',
         Some(d) if d.len() == 1 => d.as_bytes()[0],
-        Some(d) => return Err(fail(format!("the CSV delimiter must be one byte, got `{d}`"))),
+        Some(d) => {
+            return Err(fail(format!(
+                "the CSV delimiter must be one byte, got `{d}`"
+            )))
+        }
     };
     let operator = format!("kafka:{}", spec.name);
-    let decoder = Decoder::new(operator, columns, dtypes, options.format, delimiter).map_err(fail)?;
-    let consumer: BaseConsumer = options
-        .consumer_config()
-        .create()
-        .map_err(|e| fail(format!("cannot create a Kafka consumer for {}: {e}", options.brokers)))?;
+    let decoder =
+        Decoder::new(operator, columns, dtypes, options.format, delimiter).map_err(fail)?;
+    let consumer: BaseConsumer = options.consumer_config().create().map_err(|e| {
+        fail(format!(
+            "cannot create a Kafka consumer for {}: {e}",
+            options.brokers
+        ))
+    })?;
     let partitions = topic_partitions(
         consumer.client(),
         &options.brokers,
@@ -65,8 +72,17 @@ pub fn open_kafka_source(
             Offset::Stored
         } else {
             let (low, high) = consumer
-                .fetch_watermarks(&topic, partition, Duration::from_millis(options.connect_timeout_ms))
-                .map_err(|e| fail(format!("cannot read the offsets of `{topic}` on {}: {e}", options.brokers)))?;
+                .fetch_watermarks(
+                    &topic,
+                    partition,
+                    Duration::from_millis(options.connect_timeout_ms),
+                )
+                .map_err(|e| {
+                    fail(format!(
+                        "cannot read the offsets of `{topic}` on {}: {e}",
+                        options.brokers
+                    ))
+                })?;
             if high <= low || options.start_from == StartFrom::Latest {
                 continue;
             }
@@ -83,7 +99,12 @@ pub fn open_kafka_source(
     Ok(Box::new(KafkaReader {
         seeds: mine
             .iter()
-            .map(|p| (*p, xxhash_rust::xxh3::xxh3_64(format!("{topic}:{p}").as_bytes())))
+            .map(|p| {
+                (
+                    *p,
+                    xxhash_rust::xxh3::xxh3_64(format!("{topic}:{p}").as_bytes()),
+                )
+            })
             .collect(),
         topic,
         consumer,
@@ -128,7 +149,11 @@ impl KafkaReader {
         let by_position = self.primary_key.is_empty()
             || self.primary_key.iter().any(|&i| self.cells[i].is_error());
         if by_position {
-            let seed = self.seeds.get(&partition).copied().unwrap_or(partition as u64);
+            let seed = self
+                .seeds
+                .get(&partition)
+                .copied()
+                .unwrap_or(partition as u64);
             return Key::for_position(seed, offset as u64);
         }
         self.pk.clear();
@@ -210,7 +235,8 @@ impl SourceReader for KafkaReader {
     }
 
     fn seal(&mut self, time: Time) {
-        if self.next != self.sealed_next {
+        // A static read does not touch the group's offsets.
+        if self.streaming && self.next != self.sealed_next {
             self.sealed_next.clone_from(&self.next);
             self.sealed.push_back((time, self.next.clone()));
         }

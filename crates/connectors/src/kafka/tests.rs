@@ -17,7 +17,11 @@ fn at() -> MessageAt<'static> {
     }
 }
 
-fn decode(format: KafkaFormat, cols: &[(&str, DType)], payload: &[u8]) -> (Vec<Value>, Vec<ErrorEntry>) {
+fn decode(
+    format: KafkaFormat,
+    cols: &[(&str, DType)],
+    payload: &[u8],
+) -> (Vec<Value>, Vec<ErrorEntry>) {
     let names: Vec<String> = cols.iter().map(|c| c.0.to_string()).collect();
     let dtypes: Vec<DType> = cols.iter().map(|c| c.1.clone()).collect();
     let mut decoder = Decoder::new("kafka:s".into(), &names, &dtypes, format, b',').unwrap();
@@ -36,7 +40,11 @@ fn json_messages_fill_columns_and_report_bad_ones() {
     assert_eq!(cells, vec![Value::Error, Value::Error]);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].row, "t:2:7");
-    assert!(errors[0].message.contains("invalid JSON"), "{}", errors[0].message);
+    assert!(
+        errors[0].message.contains("invalid JSON"),
+        "{}",
+        errors[0].message
+    );
     let (cells, errors) = decode(KafkaFormat::Json, &cols, br#"{"a": "z"}"#);
     assert_eq!(cells, vec![Value::Error, Value::Error]);
     assert_eq!(errors.len(), 2);
@@ -62,7 +70,9 @@ fn metadata_column() {
     let (cells, errors) = decode(KafkaFormat::Raw, &cols, b"hi");
     assert!(errors.is_empty());
     assert_eq!(cells[0], Value::str("hi"));
-    let Value::Json(meta) = &cells[1] else { panic!("{:?}", cells[1]) };
+    let Value::Json(meta) = &cells[1] else {
+        panic!("{:?}", cells[1])
+    };
     let meta: serde_json::Value = serde_json::from_str(meta).unwrap();
     assert_eq!(meta["partition"], 2);
     assert_eq!(meta["offset"], 7);

@@ -79,8 +79,7 @@ pub fn open_kafka_sink(
     let producer: BaseProducer<DeliveryContext> = config
         .create_with_context(DeliveryContext::default())
         .map_err(|e| fail(format!("cannot create a Kafka producer: {e}")))?;
-    topic_partitions(producer.client(), options.brokers, None, options.timeout_ms)
-        .map_err(fail)?;
+    topic_partitions(producer.client(), options.brokers, None, options.timeout_ms).map_err(fail)?;
     let fields = columns
         .iter()
         .map(String::as_str)
@@ -155,7 +154,8 @@ impl KafkaSink {
     /// Queues the current payload, waiting for room when the local queue is full.
     fn send(&self) -> Result<(), SinkError> {
         loop {
-            let mut record = BaseRecord::to(&self.topic).payload(&self.payload[..]);
+            let mut record: BaseRecord<'_, [u8], [u8]> =
+                BaseRecord::to(&self.topic).payload(&self.payload[..]);
             if self.key.is_some() {
                 record = record.key(&self.key_text[..]);
             }
@@ -172,7 +172,13 @@ impl KafkaSink {
     /// Waits until every queued message is delivered (or failed).
     fn confirm(&self) -> Result<(), SinkError> {
         let flushed = self.producer.flush(self.flush_timeout);
-        let failed = self.producer.context().failed.lock().ok().and_then(|mut f| f.take());
+        let failed = self
+            .producer
+            .context()
+            .failed
+            .lock()
+            .ok()
+            .and_then(|mut f| f.take());
         if let Some(error) = failed {
             return Err(self.fail(format!("delivery failed: {error}")));
         }

@@ -213,7 +213,9 @@ pub fn run_worker(
             std::thread::sleep(Duration::from_millis(1));
         }
         if shared.outputs_done.load(Ordering::SeqCst) == Time::MAX {
-            closed.iter_mut().for_each(|reader| reader.committed(Time::MAX));
+            closed
+                .iter_mut()
+                .for_each(|reader| reader.committed(Time::MAX));
         }
     }
     report_unread(&errors, shared.env, shared.stats);

@@ -78,6 +78,13 @@ impl Environment for NodeEnvironment {
                 )?;
                 Ok(Box::new(reader))
             }
+            "kafka" => tributary_connectors::open_kafka_source(
+                spec,
+                &node.columns,
+                &node.dtypes,
+                worker,
+                peers,
+            ),
             "csv" | "jsonlines" | "plaintext" => tributary_connectors::open_file_source(
                 spec,
                 &node.columns,
@@ -135,6 +142,25 @@ impl Environment for NodeEnvironment {
                     mode,
                     primary_key,
                     init,
+                },
+                &node.columns,
+                &node.dtypes,
+            ),
+            SinkSpec::Kafka {
+                brokers,
+                topic,
+                format,
+                key,
+                timeout_ms,
+                settings,
+            } => tributary_connectors::open_kafka_sink(
+                &tributary_connectors::KafkaSinkOptions {
+                    brokers,
+                    topic,
+                    format,
+                    key: key.as_deref(),
+                    timeout_ms: timeout_ms.unwrap_or(tributary_connectors::KAFKA_TIMEOUT_MS),
+                    settings,
                 },
                 &node.columns,
                 &node.dtypes,

@@ -188,6 +188,16 @@ export type SinkSpec =
         primary_key: string[];
         init: string;
       };
+    }
+  | {
+      Kafka: {
+        brokers: string;
+        topic: string;
+        format: string;
+        key?: string;
+        timeout_ms?: number;
+        settings?: Record<string, string>;
+      };
     };
 
 /** A serialized output. */

@@ -47,6 +47,16 @@ pub trait SourceReader: Send {
         let _ = (offsets, live);
         Ok(())
     }
+    /// Everything this reader has produced so far belongs to times at most `time`: the engine
+    /// is closing `time` for this source (called before its input moves past `time`).
+    /// Readers that acknowledge input upstream remember their position here.
+    fn seal(&mut self, _time: Time) {}
+
+    /// Every output has finished every time up to `time` (sinks have written and confirmed
+    /// it): input sealed at those times has been taken by the engine and may be acknowledged
+    /// upstream (e.g. Kafka offsets committed). Called as outputs progress and once more,
+    /// with `Time::MAX`, after a closed or stopped source's last time is complete.
+    fn committed(&mut self, _time: Time) {}
 }
 
 /// A writer of one output. Sinks run on worker 0; they receive the consolidated changes of

@@ -471,6 +471,24 @@ pub enum SinkSpec {
         #[serde(default = "default_pg_init")]
         init: String,
     },
+    /// A Kafka topic (`tb.io.kafka.write`): one JSON message per change with `time`/`diff`.
+    Kafka {
+        /// `host:port[,host:port…]`.
+        brokers: String,
+        /// Target topic.
+        topic: String,
+        /// Payload format (`json`).
+        format: String,
+        /// Column whose text is each message's key.
+        #[serde(default)]
+        key: Option<String>,
+        /// How long to wait for the brokers at start and for each time's delivery (ms).
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+        /// Extra librdkafka settings.
+        #[serde(default)]
+        settings: std::collections::BTreeMap<String, String>,
+    },
 }
 
 fn default_pg_init() -> String {

@@ -9,6 +9,7 @@ import { fs } from "./fs.js";
 import { ConnectorSubject, custom } from "./custom.js";
 import { http } from "./http.js";
 import { jsonlines } from "./jsonlines.js";
+import { kafka } from "./kafka.js";
 import { plaintext } from "./plaintext.js";
 import { postgres } from "./postgres.js";
 import { subscribe } from "../subscribe.js";
@@ -24,6 +25,7 @@ export type {
   PostgresWriteMode,
   PostgresWriteOptions,
 } from "./postgres.js";
+export type { KafkaFormat, KafkaReadOptions, KafkaRow, KafkaWriteOptions } from "./kafka.js";
 export type { CommonReadOptions, ReadMode } from "./source.js";
 
 /** Discards a table's changes (forces it to be computed). */
@@ -43,4 +45,5 @@ export const io = {
   ConnectorSubject,
   http,
   postgres,
+  kafka,
 } as const;

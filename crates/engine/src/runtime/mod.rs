@@ -8,7 +8,7 @@ mod sources;
 mod stats;
 mod worker;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub use clock::{now_ms, CommitClock};
@@ -81,6 +81,7 @@ pub fn run(
     let threads = options.threads.max(1);
     let clock = CommitClock::new(now_ms(), commit_interval(&plan));
     let abort = Arc::new(AtomicBool::new(false));
+    let outputs_done = Arc::new(AtomicU64::new(0));
     let stop = options.stop.clone();
     let stats = options
         .stats
@@ -103,6 +104,7 @@ pub fn run(
             stop: &stop,
             stats: &stats,
             store: store_for_workers.as_ref(),
+            outputs_done: &outputs_done,
         };
         let result = worker::run_worker(worker, &shared);
         if result.is_err() {

@@ -115,9 +115,24 @@ impl ActiveSource {
 
     /// Moves the input to commit time `time`.
     pub fn advance_to(&mut self, time: Time) {
-        if *self.input.time() < time {
+        let current = *self.input.time();
+        if current < time {
+            self.reader.seal(current);
             self.input.advance_to(time);
         }
+    }
+
+    /// Tells the reader that every output has finished the times up to `time`.
+    pub fn committed(&mut self, time: Time) {
+        self.reader.committed(time);
+    }
+
+    /// Closes the input (its last time is sealed) and keeps the reader, so that it can learn
+    /// when that last time is committed.
+    pub fn close(mut self) -> Box<dyn SourceReader> {
+        let current = *self.input.time();
+        self.reader.seal(current);
+        self.reader
     }
 
     /// Polls the reader once (at most `max` updates) and feeds what it read.

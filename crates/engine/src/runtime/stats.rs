@@ -67,6 +67,7 @@ impl RunStats {
                     SinkSpec::Null => "null".to_string(),
                     SinkSpec::Subscribe { id, .. } => format!("subscribe#{id}"),
                     SinkSpec::Postgres { table_name, .. } => format!("postgres:{table_name}"),
+                    SinkSpec::Kafka { topic, .. } => format!("kafka:{topic}"),
                 },
                 ..Default::default()
             })

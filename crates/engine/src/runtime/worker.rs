@@ -2,7 +2,7 @@
 //! feed the error log, and step until every output is complete.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +40,9 @@ pub struct Shared<'a> {
     pub stats: &'a Arc<RunStats>,
     /// The persisted state, when the run persists.
     pub store: Option<&'a Arc<crate::persist::Store>>,
+    /// Every output has finished the times below this one (published by worker 0, which
+    /// writes the outputs; `Time::MAX` once they are complete).
+    pub outputs_done: &'a AtomicU64,
 }
 
 /// Runs one worker to completion.
@@ -120,12 +123,15 @@ pub fn run_worker(
     let mut error_rows = 0u64;
     // Set when a source closed a commit itself (`ConnectorSubject.commit()`).
     let mut forced_commit = false;
+    // Readers of closed sources, kept to learn when their last time is committed.
+    let mut closed: Vec<Box<dyn crate::connector::SourceReader>> = Vec::new();
+    let mut done = Committed::default();
     while !active.is_empty() {
         if shared.stop.load(Ordering::SeqCst) {
             for source in active.iter_mut() {
                 source.commit_log(current)?;
             }
-            active.clear();
+            closed.extend(active.drain(..).map(ActiveSource::close));
             break;
         }
         let now = now_ms();
@@ -166,7 +172,7 @@ pub fn run_worker(
                 }
                 Polled::Done => {
                     active[slot].commit_log(current)?;
-                    active.swap_remove(slot);
+                    closed.push(active.swap_remove(slot).close());
                 }
             }
         }
@@ -188,6 +194,10 @@ pub fn run_worker(
             persisted::track_outputs(&built.output_probe, store, max_time.max(current) + 1)?;
         }
         check(&fatal, shared.abort)?;
+        if let Some(time) = done.advance(index, &built.output_probe, shared.outputs_done) {
+            active.iter_mut().for_each(|source| source.committed(time));
+            closed.iter_mut().for_each(|reader| reader.committed(time));
+        }
     }
 
     while !built.data_probe.done() {
@@ -216,8 +226,60 @@ pub fn run_worker(
         persisted::track_outputs(&built.output_probe, store, max_time.max(current) + 1)?;
     }
     check(&fatal, shared.abort)?;
+    if index == 0 {
+        shared.outputs_done.store(Time::MAX, Ordering::SeqCst);
+    }
+    if !closed.is_empty() {
+        // Worker 0 wrote the last outputs; wait (briefly) until it says so.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while shared.outputs_done.load(Ordering::SeqCst) != Time::MAX
+            && std::time::Instant::now() < deadline
+            && !shared.abort.load(Ordering::SeqCst)
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if shared.outputs_done.load(Ordering::SeqCst) == Time::MAX {
+            closed
+                .iter_mut()
+                .for_each(|reader| reader.committed(Time::MAX));
+        }
+    }
     report_unread(&errors, shared.env, shared.stats);
     Ok(())
+}
+
+/// Tracks how far the outputs have progressed, to tell readers what is committed.
+#[derive(Default)]
+struct Committed {
+    /// The last time reported to readers as committed.
+    reported: Option<Time>,
+}
+
+impl Committed {
+    /// On worker 0, publishes the outputs' progress; on every worker, returns the newest
+    /// completely written time when it moved since the last call.
+    fn advance(
+        &mut self,
+        index: usize,
+        probe: &timely::dataflow::operators::probe::Handle<Time>,
+        shared: &AtomicU64,
+    ) -> Option<Time> {
+        if index == 0 {
+            let frontier = probe.with_frontier(|f| f.iter().min().copied().unwrap_or(Time::MAX));
+            shared.fetch_max(frontier, Ordering::SeqCst);
+        }
+        let below = shared.load(Ordering::SeqCst);
+        let time = if below == Time::MAX {
+            Time::MAX
+        } else {
+            below.checked_sub(1)?
+        };
+        if self.reported.is_some_and(|r| r >= time) {
+            return None;
+        }
+        self.reported = Some(time);
+        Some(time)
+    }
 }
 
 /// Feeds this worker's share of a static table; returns its latest time. The input closes.

@@ -70,6 +70,7 @@ impl Meta {
                 SinkSpec::Null => "null",
                 SinkSpec::Subscribe { .. } => "subscribe",
                 SinkSpec::Postgres { mode, .. } => mode.as_str(),
+                SinkSpec::Kafka { .. } => "kafka",
             };
             all.push_str(&format!("output {} {kind}\n", output.node));
         }

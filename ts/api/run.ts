@@ -3,10 +3,8 @@
  * helpers run a plan with in-memory (`Collect`) outputs.
  */
 import { fromNativeError } from "./errors.js";
-import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
 import { startPendingSubjects } from "./io/custom.js";
-import { takeSubscribers } from "./subscribe.js";
-import { bindUdfs } from "./udf-driver.js";
+import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
 import {
   buildPlan,
   type PendingOutput,
@@ -15,6 +13,8 @@ import {
   planToJson,
   takePendingOutputs,
 } from "./plan.js";
+import { takeSubscribers } from "./subscribe.js";
+import { type BoundUdfs, bindUdfs } from "./udf-driver.js";
 
 /** Options of `tb.run`. */
 export interface RunOptions {
@@ -52,9 +52,10 @@ export async function runPlanJson(
   } = {},
 ): Promise<NativeRunResult> {
   let raw: unknown;
+  let udfs: BoundUdfs | undefined;
   try {
     const native = loadNative();
-    const udfs = bindUdfs(native, plan);
+    udfs = bindUdfs(native, plan);
     const running = native.runPlan(
       planToJson(plan),
       {
@@ -64,12 +65,14 @@ export async function runPlanJson(
         ...(control.metricsPort !== undefined ? { metricsPort: control.metricsPort } : {}),
       },
       control.onEvent ?? null,
-      udfs.length > 0 ? udfs : null,
+      udfs.drivers.length > 0 ? udfs.drivers : null,
     );
     startPendingSubjects();
     raw = await running;
   } catch (error) {
     throw fromNativeError(error);
+  } finally {
+    udfs?.release();
   }
   const result = (typeof raw === "string" ? JSON.parse(raw) : raw) as NativeRunResult | null;
   return { collected: result?.collected ?? {} };

@@ -3,6 +3,7 @@
 //   npm run bench -- --suite w1 --engines tributary,pathway,node [--size 20000000] [--threads 1,2] [--rounds 3]
 //   npm run bench -- --suite b0 [--size 2000000]
 //   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
+//   npm run bench -- --suite b0udf --engines tributary,pathway [--size 10000000] [--rounds 3]
 //   npm run bench -- --suite report          (re-render REPORT.md from results/*.json + NOTES.md)
 // Smoke mode only checks correctness (exit 0/1); it writes no results.
 // --wait-quiet SEC: before each config of each round, wait up to SEC seconds for other load to stop.
@@ -10,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runB0 } from "./lib/b0.mjs";
+import { runB0Udf } from "./lib/b0udf.mjs";
 import { renderReport } from "./lib/report.mjs";
 import { w1Svg } from "./lib/svg.mjs";
 import { runW1 } from "./lib/w1.mjs";
@@ -100,6 +102,10 @@ if (a.suite === "w1") {
     { size: Number(a.size ?? (a.smoke ? 20000 : 2_000_000)), smoke: a.smoke, note: a.note },
     log,
   );
+} else if (a.suite === "b0udf") {
+  const engines = a.engines.split(",").filter((e) => e === "tributary" || e === "pathway");
+  const size = Number(a.size ?? (a.smoke ? 20000 : 10_000_000));
+  result = await runB0Udf(root, { size, rounds: Number(a.rounds), engines, note: a.note }, log);
 } else {
   log(`unknown suite ${a.suite}`);
   process.exit(2);
@@ -116,7 +122,7 @@ if (result.summary) {
   writeFileSync(join(resultsDir, `${a.suite}.json`), JSON.stringify(result.summary, null, 2));
 }
 const summaries = {};
-for (const s of ["w1", "b0", "w1lat", "w3"]) {
+for (const s of ["w1", "b0", "b0udf", "w1lat", "w3"]) {
   const p = join(resultsDir, `${s}.json`);
   if (existsSync(p)) summaries[s] = JSON.parse(readFileSync(p, "utf8"));
 }

@@ -159,6 +159,41 @@ function b0Section(s) {
   return out.join("\n");
 }
 
+function b0UdfSection(s) {
+  const out = [];
+  out.push("## B0 user functions: overhead per row beyond the bare loop");
+  out.push("");
+  out.push(
+    `N = ${s.size.toLocaleString("en")} JSON lines \`{k, x, s}\` read in static mode, one column selected, null output, ` +
+      `${s.threads} worker(s). Numeric UDF \`x*2+1\`, string UDF \`s.toUpperCase()\` (Pathway: \`s.upper()\`), per row ` +
+      "and batched (Tributary: default batch; Pathway: `pw.udf(max_batch_size=4096)`). Each case in its own process, " +
+      `configs interleaved, ${s.rounds} round(s), median marginal ns/row. overhead = UDF pipeline - the same pipeline with ` +
+      "the built-in expression - the bare loop calling the same function (JS for Tributary, Python for Pathway).",
+  );
+  out.push("");
+  out.push(
+    "Wall = elapsed time; CPU = user + system time of every thread of the process (engine workers and the JS or " +
+      "Python thread), the robust figure on a loaded machine.",
+  );
+  out.push("");
+  out.push(
+    "| engine | workload | mode | UDF pipeline wall / CPU | built-in expr wall / CPU | bare loop wall / CPU | overhead wall | overhead CPU |",
+  );
+  out.push("|---|---|---|---|---|---|---|---|");
+  for (const o of s.overheads) {
+    out.push(
+      `| ${o.engine} | ${o.workload} | ${o.mode} | ${f2(o.udf, 1)} / ${f2(o.cpuUdf, 1)} | ${f2(o.expr, 1)} / ${f2(o.cpuExpr, 1)} | ` +
+        `${f2(o.bare, 1)} / ${f2(o.cpuBare, 1)} | ${f2(o.overhead, 1)} | ${f2(o.cpuOverhead, 1)} |`,
+    );
+  }
+  out.push("");
+  const errs = Object.entries(s.errors ?? {});
+  for (const [id, e] of errs) out.push(`- ${id} failed: ${e}`);
+  if (errs.length) out.push("");
+  if (s.facts) out.push("### Machine", "", factsSection(s.facts), "");
+  return out.join("\n");
+}
+
 /**
  * The whole report from `{ w1?, b0? }` summaries; `notes` (hand-written findings from
  * bench/results/NOTES.md) is placed after the introduction when given.
@@ -175,5 +210,6 @@ export function renderReport(summaries, notes = "") {
   if (summaries.b0) out.push(b0Section(summaries.b0));
   if (summaries.w1lat) out.push(w1latSection(summaries.w1lat));
   if (summaries.w3) out.push(w3Section(summaries.w3));
+  if (summaries.b0udf) out.push(b0UdfSection(summaries.b0udf));
   return `${out.join("\n")}\n`;
 }

@@ -55,11 +55,11 @@ const plain = args.includes("--plain"); // baseline: the source alone, no window
 const windows = plain
   ? events.filter(events.v.lt(0))
   : events
-  .windowBy(events.t, {
-    window: tb.temporal.tumbling({ duration: windowLength }),
-    ...(cutoff ? { behavior: tb.temporal.commonBehavior({ cutoff: windowLength }) } : {}),
-  })
-  .reduce({ start: tb.this._start, n: tb.reducers.count(), s: tb.reducers.sum(tb.this.v) });
+      .windowBy(events.t, {
+        window: tb.temporal.tumbling({ duration: windowLength }),
+        ...(cutoff ? { behavior: tb.temporal.commonBehavior({ cutoff: windowLength }) } : {}),
+      })
+      .reduce({ start: tb.this._start, n: tb.reducers.count(), s: tb.reducers.sum(tb.this.v) });
 let results = 0;
 tb.io.subscribe(windows, {
   onChange: ({ isAddition }) => {
@@ -83,7 +83,12 @@ const started = Date.now();
 await new Promise((resolve) => {
   const sampler = setInterval(() => {
     const s = (Date.now() - started) / 1000;
-    samples.push({ s: Math.round(s), rssMb: Math.round(process.memoryUsage().rss / 1e5) / 10, rows: next, results });
+    samples.push({
+      s: Math.round(s),
+      rssMb: Math.round(process.memoryUsage().rss / 1e5) / 10,
+      rows: next,
+      results,
+    });
     if (s >= seconds) {
       clearInterval(sampler);
       resolve();
@@ -100,9 +105,23 @@ const third = Math.max(1, Math.floor(measured.length / 3));
 const firstMax = Math.max(...measured.slice(0, third).map((x) => x.rssMb));
 const lastMax = Math.max(...measured.slice(-third).map((x) => x.rssMb));
 const ratio = lastMax / firstMax;
-for (const x of samples) console.log(`${String(x.s).padStart(4)} s  rss ${x.rssMb} MB  rows ${x.rows}  window results ${x.results}`);
+for (const x of samples)
+  console.log(
+    `${String(x.s).padStart(4)} s  rss ${x.rssMb} MB  rows ${x.rows}  window results ${x.results}`,
+  );
 const flat = ratio <= 1.2;
 console.log(
-  JSON.stringify({ cutoff, threads, rate, seconds, rows: next, results, firstThirdMaxMb: firstMax, lastThirdMaxMb: lastMax, ratio: Math.round(ratio * 1000) / 1000, flat }),
+  JSON.stringify({
+    cutoff,
+    threads,
+    rate,
+    seconds,
+    rows: next,
+    results,
+    firstThirdMaxMb: firstMax,
+    lastThirdMaxMb: lastMax,
+    ratio: Math.round(ratio * 1000) / 1000,
+    flat,
+  }),
 );
 process.exit(flat || !cutoff ? 0 : 1);

@@ -2,7 +2,16 @@
 // groupBy with and without persistence, then restart twice and measure how long a restarted
 // pipeline takes to answer a one-line append (replay + resume), and how big the state is.
 // Usage: node bench/persistence/restart.mjs [rows] [--out bench/results/persistence.json]
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +22,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const args = process.argv.slice(2);
 const rows = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const outIndex = args.indexOf("--out");
-const outPath = outIndex >= 0 ? args[outIndex + 1] : join(root, "bench", "results", "persistence.json");
+const outPath =
+  outIndex >= 0 ? args[outIndex + 1] : join(root, "bench", "results", "persistence.json");
 const threads = Number(process.env.TRIBUTARY_THREADS ?? 1);
 const FILES = 4;
 const KEYS = 1000;
@@ -71,16 +81,30 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Starts the pipeline; resolves once its output counts `target` rows, with the timings. */
 async function runOnce(label, { state, target, append, hold = 0 }) {
   const out = join(work, `${label}.jsonl`);
-  const t = tb.io.jsonlines.read(input, { schema: Row, mode: "streaming", autocommitMs: 100, name: "rows" });
+  const t = tb.io.jsonlines.read(input, {
+    schema: Row,
+    mode: "streaming",
+    autocommitMs: 100,
+    name: "rows",
+  });
   tb.io.jsonlines.write(t.groupBy(t.k).reduce({ k: t.k, n: tb.reducers.count() }), out);
   const started = performance.now();
   const handle = tb.start({
     threads,
-    ...(state ? { persistence: tb.persistence.config({ backend: tb.persistence.fs(state), snapshotIntervalMs: SNAPSHOT_MS }) } : {}),
+    ...(state
+      ? {
+          persistence: tb.persistence.config({
+            backend: tb.persistence.fs(state),
+            snapshotIntervalMs: SNAPSHOT_MS,
+          }),
+        }
+      : {}),
   });
   if (append) appendFileSync(join(input, "part-0.jsonl"), `{"k":1,"v":-1}\n`);
   // A restarted run writes only the new change: the appended row's group.
-  const done = append ? () => readFileSync(out, "utf8").includes('"k":1,') : () => countIn(out) >= target;
+  const done = append
+    ? () => readFileSync(out, "utf8").includes('"k":1,')
+    : () => countIn(out) >= target;
   for (;;) {
     try {
       if (done()) break;
@@ -99,11 +123,15 @@ const cold = await runOnce("cold", { target: rows });
 console.log(`ingest ${rows} rows without persistence: ${cold.ms} ms`);
 const first = await runOnce("first", { state, target: rows });
 const afterFirst = sizeOf(state);
-console.log(`ingest with persistence: ${first.ms} ms; state ${afterFirst.bytes} bytes in ${afterFirst.files} files`);
+console.log(
+  `ingest with persistence: ${first.ms} ms; state ${afterFirst.bytes} bytes in ${afterFirst.files} files`,
+);
 // Restart 1: the log of the first run is replayed (held long enough for a snapshot).
 const restart1 = await runOnce("restart1", { state, append: true, hold: 3 * SNAPSHOT_MS });
 const afterSnapshot = sizeOf(state);
-console.log(`restart (log replay): ${restart1.ms} ms; state after snapshot ${afterSnapshot.bytes} bytes in ${afterSnapshot.files} files`);
+console.log(
+  `restart (log replay): ${restart1.ms} ms; state after snapshot ${afterSnapshot.bytes} bytes in ${afterSnapshot.files} files`,
+);
 // Restart 2: from the snapshot.
 const restart2 = await runOnce("restart2", { state, append: true });
 console.log(`restart (snapshot): ${restart2.ms} ms`);

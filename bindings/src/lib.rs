@@ -11,6 +11,7 @@ mod sinks;
 mod staged;
 mod subscribe;
 pub mod udf;
+mod udf_columns;
 
 use std::sync::Arc;
 

@@ -1,10 +1,10 @@
 //! User functions (`tb.udf`) across the boundary: one thread-safe function per UDF of a run.
 //!
 //! An engine worker hands a batch over with [`UdfRunner::call`]: its argument columns are
-//! encoded on the worker (numbers as a `Float64Array`, anything else as one JSON text in the
-//! tagged encoding of `encode.rs`) and queued to the JS thread without waiting. The JS driver
-//! (`ts/api/udf.ts`) runs the user's function and answers later with `udfReply(token, ...)`;
-//! the reply is decoded back into engine values on the worker, not on the JS thread.
+//! encoded on the worker in the columnar layout of `udf_columns.rs` and queued to the JS thread
+//! without waiting. The JS driver (`ts/api/udf-driver.ts`) runs the user's function and answers
+//! later with `udfReply(token, ...)`; the reply is decoded back into engine values on the
+//! worker, not on the JS thread.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -17,18 +17,7 @@ use tributary_engine::plan::{Op, Plan};
 use tributary_engine::udf::{UdfOutcome, UdfReply, UdfRunner};
 use tributary_engine::{DType, Value};
 
-use crate::encode::encode_value;
-
-/// Largest integer a JS number holds exactly.
-const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
-
-/// One argument column as it crosses to JavaScript.
-pub enum Column {
-    /// Every value a number (ints within JS's exact range, floats).
-    Numbers(Vec<f64>),
-    /// A JSON array in the tagged encoding.
-    Json(String),
-}
+use crate::udf_columns::{decode_numbers, decode_text, encode_column, Column, JsUdfColumn};
 
 /// What one call carries to the JS thread.
 pub struct UdfCall {
@@ -38,7 +27,7 @@ pub struct UdfCall {
 }
 
 /// The arguments the JS driver receives: `(token, rows, columns)`.
-pub type DriverArgs = FnArgs<(u32, u32, Vec<Either<Float64Array, String>>)>;
+pub type DriverArgs = FnArgs<(u32, u32, Vec<JsUdfColumn>)>;
 
 /// The thread-safe handle of one driver (weak: it never keeps Node alive by itself; the run's
 /// own promise does while the run lasts).
@@ -91,13 +80,7 @@ impl NodeUdfRunner {
                         rows,
                         columns,
                     } = ctx.value;
-                    let columns = columns
-                        .into_iter()
-                        .map(|c| match c {
-                            Column::Numbers(v) => Either::A(Float64Array::new(v)),
-                            Column::Json(text) => Either::B(text),
-                        })
-                        .collect();
+                    let columns = columns.into_iter().map(Column::into_js).collect();
                     Ok(FnArgs::from((token, rows as u32, columns)))
                 })?;
             drivers.push(driver);
@@ -153,64 +136,38 @@ impl UdfRunner for NodeUdfRunner {
     }
 }
 
-/// Encodes one argument column for JavaScript.
-fn encode_column(values: &[Value]) -> Column {
-    let numeric = values.iter().all(|v| match v {
-        Value::Int(i) => i.abs() <= MAX_SAFE_INTEGER,
-        Value::Float(_) => true,
-        _ => false,
-    });
-    if numeric {
-        return Column::Numbers(
-            values
-                .iter()
-                .map(|v| match v {
-                    Value::Int(i) => *i as f64,
-                    Value::Float(f) => *f,
-                    _ => f64::NAN,
-                })
-                .collect(),
-        );
-    }
-    let mut out = String::with_capacity(values.len() * 8 + 2);
-    out.push('[');
-    for (n, value) in values.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        encode_value(&mut out, value);
-    }
-    out.push(']');
-    Column::Json(out)
-}
-
-/// Answers a batch: `numbers` (one per row) or `json` (a JSON array of values in the plan's
-/// value form), plus `errors`, a JSON array of `[row, message]` pairs for rows that failed.
-/// Called by the JS driver; returns at once, the decoding happens on the engine worker.
+/// Answers a batch with one result per row: `numbers` (with `valid`, 0 = null), or `text`
+/// (all strings concatenated) with `lengths` (UTF-16 units per row) and `valid`, or `json` (a
+/// JSON array of values in the plan's value form); plus `errors`, a JSON array of
+/// `[row, message]` pairs for rows that failed. Called by the JS driver; returns at once, the
+/// decoding happens on the engine worker.
 #[napi]
 pub fn udf_reply(
     token: u32,
     numbers: Option<Float64Array>,
     json: Option<String>,
     errors: Option<String>,
+    valid: Option<Uint8Array>,
+    text: Option<String>,
+    lengths: Option<Uint32Array>,
 ) {
     let Some(pending) = take_pending(token) else {
         return;
     };
     let numbers = numbers.map(|n| n.to_vec());
+    let valid = valid.map(|v| v.to_vec());
+    let lengths = lengths.map(|l| l.to_vec());
     let returns = pending.returns;
     pending.reply.send(Box::new(move || {
-        let mut outcomes: Vec<UdfOutcome> = match (numbers, json) {
-            (Some(numbers), _) => numbers
-                .into_iter()
-                .map(|x| number_value(x, returns.unoptional()))
-                .collect(),
-            (None, Some(json)) => serde_json::from_str::<Vec<Value>>(&json)
+        let mut outcomes: Vec<UdfOutcome> = match (numbers, text, lengths, json) {
+            (Some(numbers), ..) => decode_numbers(numbers, valid, &returns),
+            (None, Some(text), Some(lengths), _) => decode_text(text, lengths, valid)?,
+            (None, _, _, Some(json)) => serde_json::from_str::<Vec<Value>>(&json)
                 .map_err(|e| format!("the results could not be read: {e}"))?
                 .into_iter()
                 .map(Ok)
                 .collect(),
-            (None, None) => return Err("the function returned no results".into()),
+            _ => return Err("the function returned no results".into()),
         };
         if let Some(errors) = errors {
             let failed: Vec<(usize, String)> = serde_json::from_str(&errors)
@@ -223,20 +180,4 @@ pub fn udf_reply(
         }
         Ok(outcomes)
     }));
-}
-
-/// A JS number as a value of the function's declared result type.
-fn number_value(x: f64, returns: &DType) -> UdfOutcome {
-    match returns {
-        DType::Int => {
-            if x.fract() == 0.0 && x.abs() <= MAX_SAFE_INTEGER as f64 {
-                Ok(Value::Int(x as i64))
-            } else {
-                Err(format!("returned {x}, which is not an int"))
-            }
-        }
-        DType::Duration => Ok(Value::Duration((x * 1e6).round() as i64)),
-        DType::DateTime => Ok(Value::DateTime((x * 1e6).round() as i64)),
-        _ => Ok(Value::Float(x)),
-    }
 }

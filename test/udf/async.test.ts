@@ -3,9 +3,10 @@
  * `concurrency`; batch calls are bounded the same way; the event loop keeps ticking while a
  * function-heavy pipeline runs.
  */
+
+import { join } from "node:path";
 import * as tb from "tributary";
 import { describe, expect, it } from "vitest";
-import { join } from "node:path";
 import { expectRows, THREADS, tmpDir, writeFile } from "../helpers.js";
 
 const Nums = tb.schema({ x: tb.types.int });

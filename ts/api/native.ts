@@ -2,8 +2,9 @@
  * Loads the Rust addon and describes the calls the TypeScript layer makes into it.
  * This file is the whole contract between `ts/api` and `bindings/`.
  */
-import { createRequire } from "node:module";
+
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -50,12 +51,25 @@ export interface NativeRunResult {
 }
 
 /**
- * The driver of one user function, called by the engine (on the JS thread, never blocking
- * it) with a batch: an answer token, the row count, and one column per argument — a
- * `Float64Array` when every value is a number, else a JSON array of cells in the tagged
- * encoding of `decodeCell`. It must answer exactly once with `udfReply(token, ...)`.
+ * One argument column of a user-function batch: `numbers` when every value is a number,
+ * `text` + `offsets` (`rows + 1` UTF-16 offsets into `text`) when every value is a string,
+ * else `json`, a JSON array of cells in the tagged encoding of `decodeCell`. `valid` (1 = a
+ * value, 0 = null) is present when some row is null.
  */
-export type UdfDriver = (token: number, rows: number, columns: Array<Float64Array | string>) => void;
+export interface NativeUdfColumn {
+  numbers?: Float64Array;
+  text?: string;
+  offsets?: Uint32Array;
+  valid?: Uint8Array;
+  json?: string;
+}
+
+/**
+ * The driver of one user function, called by the engine (on the JS thread, never blocking
+ * it) with a batch: an answer token, the row count, and one column per argument. It must
+ * answer exactly once with `udfReply(token, ...)`.
+ */
+export type UdfDriver = (token: number, rows: number, columns: NativeUdfColumn[]) => void;
 
 /** The functions the addon exports. */
 export interface NativeBinding {
@@ -98,15 +112,20 @@ export interface NativeBinding {
   /** `<dir>/udf-cache`: the UDF layer's cache directory for a run persisting to `dir`. */
   persistenceUdfCacheDir(dir: string): string;
   /**
-   * Answers a user-function batch: `numbers` (one per row, for int/float results) or `json`
-   * (a JSON array of plan values), and `errors`, a JSON array of `[row, message]` pairs for
-   * the rows that failed. Returns at once; the engine decodes off the JS thread.
+   * Answers a user-function batch: `numbers` (one per row, for number results), or `text`
+   * (every string result concatenated) with `lengths` (UTF-16 units per row), or `json` (a
+   * JSON array of plan values); `valid` (0 = null) goes with numbers and text; `errors` is a
+   * JSON array of `[row, message]` pairs for the rows that failed. Returns at once; the engine
+   * decodes off the JS thread.
    */
   udfReply(
     token: number,
     numbers: Float64Array | null,
     json: string | null,
     errors: string | null,
+    valid?: Uint8Array | null,
+    text?: string | null,
+    lengths?: Uint32Array | null,
   ): void;
 }
 

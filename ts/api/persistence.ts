@@ -6,8 +6,10 @@
  * await tb.run({ persistence: tb.persistence.config({ backend: tb.persistence.fs("./state") }) });
  * ```
  */
+
 import { resolve } from "node:path";
 import { loadNative } from "./native.js";
+import { setUdfCacheDirectory } from "./udf-cache.js";
 
 /** A persistence backend: the local file system. */
 export interface FsBackend {
@@ -47,13 +49,21 @@ function config(options: PersistenceOptions): PersistenceConfig {
     throw new TypeError("persistence.config: `backend` must be tb.persistence.fs(dir)");
   const interval = options.snapshotIntervalMs ?? 10_000;
   if (!Number.isFinite(interval) || interval < 1)
-    throw new RangeError(`persistence.config: snapshotIntervalMs must be positive, got ${interval}`);
+    throw new RangeError(
+      `persistence.config: snapshotIntervalMs must be positive, got ${interval}`,
+    );
   return { backend, snapshotIntervalMs: Math.round(interval) };
 }
 
 /** The engine's form of the settings (part of the native run options). */
-export function nativePersistence(config: PersistenceConfig): { dir: string; snapshotIntervalMs: number } {
-  return { dir: config.backend.dir, snapshotIntervalMs: Math.min(config.snapshotIntervalMs, 2 ** 31) };
+export function nativePersistence(config: PersistenceConfig): {
+  dir: string;
+  snapshotIntervalMs: number;
+} {
+  return {
+    dir: config.backend.dir,
+    snapshotIntervalMs: Math.min(config.snapshotIntervalMs, 2 ** 31),
+  };
 }
 
 let udfCache: string | undefined;
@@ -70,6 +80,8 @@ export function udfCacheDir(): string | undefined {
 /** @internal Called by run/start. */
 export function setUdfCacheDir(config: PersistenceConfig | undefined): void {
   udfCache = config ? loadNative().persistenceUdfCacheDir(config.backend.dir) : undefined;
+  // `cache: true` functions keep their results in `<state dir>/udf-cache` too.
+  setUdfCacheDirectory(config?.backend.dir);
 }
 
 /** The persistence namespace (`tb.persistence`). */

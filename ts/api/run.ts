@@ -3,11 +3,9 @@
  * helpers run a plan with in-memory (`Collect`) outputs.
  */
 import { fromNativeError } from "./errors.js";
-import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
 import { startPendingSubjects } from "./io/custom.js";
+import { loadNative, type NativeChange, type NativeRunResult } from "./native.js";
 import { nativePersistence, type PersistenceConfig, setUdfCacheDir } from "./persistence.js";
-import { takeSubscribers } from "./subscribe.js";
-import { bindUdfs } from "./udf-driver.js";
 import {
   buildPlan,
   type PendingOutput,
@@ -16,6 +14,8 @@ import {
   planToJson,
   takePendingOutputs,
 } from "./plan.js";
+import { takeSubscribers } from "./subscribe.js";
+import { type BoundUdfs, bindUdfs } from "./udf-driver.js";
 
 /** Options of `tb.run`. */
 export interface RunOptions {
@@ -56,9 +56,10 @@ export async function runPlanJson(
   } = {},
 ): Promise<NativeRunResult> {
   let raw: unknown;
+  let udfs: BoundUdfs | undefined;
   try {
     const native = loadNative();
-    const udfs = bindUdfs(native, plan);
+    udfs = bindUdfs(native, plan);
     const running = native.runPlan(
       planToJson(plan),
       {
@@ -69,12 +70,14 @@ export async function runPlanJson(
         ...(control.persistence ? { persistence: nativePersistence(control.persistence) } : {}),
       },
       control.onEvent ?? null,
-      udfs.length > 0 ? udfs : null,
+      udfs.drivers.length > 0 ? udfs.drivers : null,
     );
     startPendingSubjects();
     raw = await running;
   } catch (error) {
     throw fromNativeError(error);
+  } finally {
+    udfs?.release();
   }
   const result = (typeof raw === "string" ? JSON.parse(raw) : raw) as NativeRunResult | null;
   return { collected: result?.collected ?? {} };

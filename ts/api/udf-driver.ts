@@ -1,15 +1,16 @@
 /**
- * The JavaScript side of a user-function batch: decodes the argument columns the engine sent,
- * calls the user's function (per row or per batch, sync or async, with retries, timeouts and
- * a concurrency bound), encodes the results and answers with `udfReply`. Never throws: every
- * failure becomes a per-row error message for the engine.
+ * The JavaScript side of a user-function batch: decodes the argument columns the engine sent
+ * (`udf-columns.ts`), calls the user's function (per row or per batch, sync or async, with
+ * retries, timeouts and a concurrency bound; one JS call per batch either way), encodes the
+ * results and answers with `udfReply`. Never throws: every failure becomes a per-row error
+ * message for the engine.
  */
-import { decodeCell } from "./decode.js";
-import { type DType, unoptional } from "./dtype.js";
-import type { NativeBinding, NativeCell, UdfDriver } from "./native.js";
-import type { PlanJson, PlanValue } from "./plan.js";
+import type { NativeBinding, UdfDriver } from "./native.js";
+import type { PlanJson } from "./plan.js";
 import { planToJson } from "./plan.js";
-import { type UdfDefinition, udfDefinition } from "./udf.js";
+import { acquireUdfs, releaseUdfs, type UdfDefinition, udfOfOp } from "./udf.js";
+import { argumentsKey, DiskCache } from "./udf-cache.js";
+import { decodeColumn, type Precomputed, type RowErrors, sendResults } from "./udf-columns.js";
 import { encodeValue } from "./values.js";
 
 /** Limits how many calls of one function run at once. */
@@ -105,77 +106,14 @@ function attempt(def: UdfDefinition, thunk: () => unknown): unknown {
   return isThenable(first) ? run(first, undefined, false) : first;
 }
 
-/** Decodes one argument column. */
-function decodeColumn(column: Float64Array | string): ArrayLike<unknown> {
-  if (typeof column !== "string") return column;
-  const cells = JSON.parse(column) as NativeCell[];
-  const out: unknown[] = cells;
-  for (let i = 0; i < cells.length; i++) {
-    const c = cells[i];
-    if (c !== null && typeof c === "object") out[i] = decodeCell(c);
-  }
-  return out;
-}
-
-type Errors = Array<[number, string]>;
-
-/** Encodes results for the engine and sends them. */
-function reply(
-  native: NativeBinding,
-  token: number,
-  def: UdfDefinition,
-  values: unknown[],
-  errors: Errors,
-): void {
-  const dtype: DType = def.options.returns.dtype;
-  const base = unoptional(dtype);
-  const failed = new Set(errors.map(([i]) => i));
-  if (base === "Int" || base === "Float") {
-    let numeric = true;
-    for (let i = 0; i < values.length; i++) {
-      if (typeof values[i] !== "number" && !failed.has(i)) {
-        numeric = false;
-        break;
-      }
-    }
-    if (numeric) {
-      const numbers = new Float64Array(values.length);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        numbers[i] = typeof v === "number" ? v : 0;
-      }
-      native.udfReply(token, numbers, null, errors.length ? JSON.stringify(errors) : null);
-      return;
-    }
-  }
-  const encoded: PlanValue[] = new Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    if (failed.has(i)) {
-      encoded[i] = "None";
-      continue;
-    }
-    try {
-      encoded[i] = encodeValue(values[i], dtype, def.name);
-    } catch (e) {
-      encoded[i] = "None";
-      errors.push([i, e instanceof Error ? e.message : String(e)]);
-    }
-  }
-  let json: string;
-  try {
-    json = JSON.stringify(encoded);
-  } catch {
-    json = planToJson(encoded); // bigints
-  }
-  native.udfReply(token, null, json, errors.length ? JSON.stringify(errors) : null);
-}
+type Errors = RowErrors;
 
 /** Runs a batch of a one-row-at-a-time function. */
 function runRows(
   def: UdfDefinition,
   columns: ArrayLike<unknown>[],
   rows: number,
-  done: (values: unknown[], errors: Errors) => void,
+  done: (values: ArrayLike<unknown>, errors: Errors) => void,
 ): void {
   const fn = def.fn as (...args: unknown[]) => unknown;
   const values: unknown[] = new Array(rows);
@@ -247,7 +185,7 @@ function runBatch(
   def: UdfDefinition,
   columns: ArrayLike<unknown>[],
   rows: number,
-  done: (values: unknown[], errors: Errors) => void,
+  done: (values: ArrayLike<unknown>, errors: Errors) => void,
 ): void {
   const fn = def.fn as (...args: unknown[]) => unknown;
   const arrays = columns.map((c) => (Array.isArray(c) ? c : Array.from(c)));
@@ -259,11 +197,13 @@ function runBatch(
     );
   };
   const accept = (result: unknown): void => {
-    if (!Array.isArray(result) && !ArrayBuffer.isView(result)) {
+    const arrayLike =
+      Array.isArray(result) || (ArrayBuffer.isView(result) && !(result instanceof DataView));
+    if (!arrayLike) {
       failAll(new TypeError(`a batch function must return an array, got ${typeof result}`));
       return;
     }
-    const values = Array.from(result as ArrayLike<unknown>);
+    const values = result as ArrayLike<unknown>;
     if (values.length !== rows) {
       failAll(new RangeError(`returned ${values.length} results for ${rows} rows`));
       return;
@@ -312,53 +252,174 @@ function failRows(native: NativeBinding, token: number, rows: number, message: s
   );
 }
 
+/** Calls the function on a batch (per row or as a batch). */
+function runAny(
+  def: UdfDefinition,
+  columns: ArrayLike<unknown>[],
+  rows: number,
+  done: (values: ArrayLike<unknown>, errors: Errors) => void,
+): void {
+  if (def.batch) runBatch(def, columns, rows, done);
+  else runRows(def, columns, rows, done);
+}
+
+/**
+ * A batch with a disk cache: rows whose arguments are on disk are answered from it, the
+ * function runs on the others only, and their successful results are added to the disk.
+ */
+function runCached(
+  def: UdfDefinition,
+  disk: DiskCache,
+  columns: ArrayLike<unknown>[],
+  rows: number,
+  done: (values: ArrayLike<unknown>, errors: Errors, precomputed: Precomputed) => void,
+): void {
+  const keys: string[] = new Array(rows);
+  const precomputed: Precomputed = new Map();
+  const misses: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const key = argumentsKey(columns.map((c) => c[i]));
+    keys[i] = key;
+    const hit = disk.get(key);
+    if (hit !== undefined) precomputed.set(i, hit);
+    else misses.push(i);
+  }
+  const values: unknown[] = new Array(rows);
+  if (misses.length === 0) {
+    done(values, [], precomputed);
+    return;
+  }
+  const sub = columns.map((c) => misses.map((i) => c[i]));
+  runAny(def, sub, misses.length, (subValues, subErrors) => {
+    const errors: Errors = subErrors.map(([j, message]) => [misses[j]!, message]);
+    const failed = new Set(subErrors.map(([j]) => j));
+    const fresh: Array<[string, string]> = [];
+    for (let j = 0; j < misses.length; j++) {
+      const i = misses[j]!;
+      values[i] = subValues[j];
+      if (failed.has(j)) continue;
+      try {
+        fresh.push([
+          keys[i]!,
+          planToJson(encodeValue(subValues[j], def.options.returns.dtype, def.name)),
+        ]);
+      } catch {
+        // not a value of the result type: reported when the results are sent, never cached
+      }
+    }
+    try {
+      disk.add(fresh);
+    } catch {
+      // a full or read-only disk loses the cache entries, not the results
+    }
+    done(values, errors, precomputed);
+  });
+}
+
+/** Batches waiting for the JS thread (all functions, all runs), in arrival order. */
+const queue: Array<() => void> = [];
+let draining = false;
+
+/** Longest stretch of batches run before timers and I/O get their turn. */
+const SLICE_MS = 4;
+
+/**
+ * Runs `task` in a later macrotask. The engine may keep the thread-safe queue full and Node
+ * drains that queue in one go; batches therefore run from this queue in slices of a few
+ * milliseconds, each slice its own `setImmediate`, so timers and I/O run between slices.
+ */
+function schedule(task: () => void): void {
+  queue.push(task);
+  if (!draining) {
+    draining = true;
+    setImmediate(drain);
+  }
+}
+
+function drain(): void {
+  const start = performance.now();
+  let head = 0;
+  while (head < queue.length) {
+    const task = queue[head++]!;
+    try {
+      task();
+    } catch {
+      // tasks answer their batch themselves; nothing to do here
+    }
+    if (performance.now() - start >= SLICE_MS) break;
+  }
+  queue.splice(0, head);
+  if (queue.length > 0) setImmediate(drain);
+  else draining = false;
+}
+
 /** The driver of one function: what the engine calls with each batch. */
 export function makeDriver(native: NativeBinding, def: UdfDefinition): UdfDriver {
+  const disk = DiskCache.open(def);
+  const dtype = def.options.returns.dtype;
+  // Batch functions receive arrays; the disk cache picks rows out of arrays too.
+  const asArrays = def.batch || disk !== undefined;
   return (token, rows, columns) => {
     let decoded: ArrayLike<unknown>[];
     try {
-      decoded = columns.map(decodeColumn);
+      decoded = columns.map((c) => decodeColumn(c, rows, asArrays));
     } catch (e) {
       failRows(native, token, rows, `the arguments could not be read: ${messageOf(e)}`);
       return;
     }
-    const done = (values: unknown[], errors: Errors): void => {
+    const done = (values: ArrayLike<unknown>, errors: Errors, precomputed?: Precomputed): void => {
       try {
-        reply(native, token, def, values, errors);
+        sendResults(native, token, dtype, def.name, values, errors, precomputed);
       } catch (e) {
         const message = `the results could not be sent: ${messageOf(e)}`;
         failRows(native, token, rows, message);
       }
     };
-    // Run in a macrotask of its own: the engine may keep the thread-safe queue full, and
-    // Node drains that queue in one go; this lets timers and I/O run between batches.
-    setImmediate(() => {
-      if (def.batch) runBatch(def, decoded, rows, done);
-      else runRows(def, decoded, rows, done);
+    schedule(() => {
+      if (disk) runCached(def, disk, decoded, rows, done);
+      else runAny(def, decoded, rows, done);
     });
   };
+}
+
+/** The user functions of one run, bound to the plan; `release` when the run has ended. */
+export interface BoundUdfs {
+  /** The drivers, in the plan's numbering. */
+  readonly drivers: UdfDriver[];
+  /** Forgets the run's functions (call once, when the run has ended). */
+  release(): void;
 }
 
 /**
  * Prepares a plan's user functions for a run: renumbers the `Udf` nodes' functions 0.. in the
  * plan (in place) and returns their drivers in that order.
  */
-export function bindUdfs(native: NativeBinding, plan: PlanJson): UdfDriver[] {
-  const index = new Map<number, number>();
+export function bindUdfs(native: NativeBinding, plan: PlanJson): BoundUdfs {
+  const index = new Map<UdfDefinition, number>();
   const drivers: UdfDriver[] = [];
+  const defs: UdfDefinition[] = [];
   for (const node of plan.nodes) {
     const op = node.op;
     if (typeof op !== "object" || !("Udf" in op)) continue;
-    const id = op.Udf.udf;
-    let k = index.get(id);
+    const def = udfOfOp(op.Udf);
+    if (!def) throw new Error(`internal: unknown user function ${op.Udf.udf}`);
+    let k = index.get(def);
     if (k === undefined) {
-      const def = udfDefinition(id);
-      if (!def) throw new Error(`internal: unknown user function ${id}`);
       k = drivers.length;
-      index.set(id, k);
+      index.set(def, k);
+      defs.push(def);
       drivers.push(makeDriver(native, def));
     }
     op.Udf.udf = k;
   }
-  return drivers;
+  acquireUdfs(defs);
+  let released = false;
+  return {
+    drivers,
+    release: () => {
+      if (released) return;
+      released = true;
+      releaseUdfs(defs);
+    },
+  };
 }

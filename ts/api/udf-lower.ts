@@ -9,18 +9,24 @@ import { type CompileContext, compile } from "./compile.js";
 import { type DType, isOptional, optional } from "./dtype.js";
 import type { PlanExpr, PlanUdfOptions } from "./plan.js";
 import { PlanNode } from "./plan.js";
-import { udfOf } from "./udf.js";
+import { bindUdfOp, type UdfDefinition, udfOf } from "./udf.js";
 import { udfCallInfo } from "./udf-registry.js";
 
 interface LoweredCall {
-  udf: number;
+  def: UdfDefinition;
   args: PlanExpr[];
   dtype: DType;
   options: PlanUdfOptions;
 }
 
-/** Default rows per call of a one-row-at-a-time function (the batching is the engine's). */
-const ROW_FUNCTION_BATCH = 1024;
+/**
+ * Default rows per call, for one-row-at-a-time functions (the batching is the engine's: one
+ * JS call runs the loop over the batch) and batch functions without `maxSize`.
+ */
+const DEFAULT_BATCH = 4096;
+
+/** Batches of one operator (per worker) out in JavaScript at once. */
+const MAX_IN_FLIGHT = 8;
 
 /**
  * Collects the user-function calls of one operation over `input`. Without `input` (the
@@ -53,13 +59,13 @@ export class UdfLowering {
       : -(this.#calls.length + 1);
     const o = def.options;
     this.#calls.push({
-      udf: def.id,
+      def,
       args: args.map((a) => a.expr),
       dtype,
       options: {
         name: def.name,
-        max_batch: o.batch ? (o.batch.maxSize ?? 1024) : ROW_FUNCTION_BATCH,
-        max_in_flight: 4,
+        max_batch: o.batch?.maxSize ?? DEFAULT_BATCH,
+        max_in_flight: MAX_IN_FLIGHT,
         deterministic: o.deterministic !== false,
         cache: o.cache === true,
         propagate_null: o.propagateNull === true,
@@ -96,9 +102,11 @@ export class UdfLowering {
         [...prev.columns, `__udf${input.uid}_${k}`],
         [...prev.dtypes, call.dtype],
         [prev],
-        (ix) => ({
-          Udf: { input: ix(prev), udf: call.udf, args: call.args, options: call.options },
-        }),
+        (ix) => {
+          const udf = { input: ix(prev), udf: call.def.id, args: call.args, options: call.options };
+          bindUdfOp(udf, call.def);
+          return { Udf: udf };
+        },
         this.#site,
         "udf",
       );

@@ -9,9 +9,12 @@ import { callNode, Expression, type ExprLike, toNode } from "./expression.js";
 import { type TypeSpec, types } from "./types.js";
 import { registerUdfCall, UDF_CALL } from "./udf-registry.js";
 
-/** Batch mode: the function receives one array per argument and returns an array. */
+/**
+ * Batch mode: the function receives one array per argument and returns an array (or a typed
+ * array such as `Float64Array`) of results.
+ */
 export interface UdfBatchOptions {
-  /** Most rows per call (default 1024). */
+  /** Most rows per call (default 4096). */
   maxSize?: number;
 }
 
@@ -70,12 +73,45 @@ export interface UdfDefinition {
   readonly name: string;
 }
 
-const definitions = new Map<number, UdfDefinition>();
 let nextId = 1;
 
-/** The definition with this id (used when a plan is run). */
-export function udfDefinition(id: number): UdfDefinition | undefined {
-  return definitions.get(id);
+/**
+ * Definitions are not kept in a process-wide table: the plan node that calls a function holds
+ * it, and each serialized `Udf` operation points back to it through this weak map, so a
+ * definition (e.g. of a `tb.apply` in a loop) lives exactly as long as the tables using it.
+ */
+const definitionOfOp = new WeakMap<object, UdfDefinition>();
+
+/** Records which function a serialized `Udf` operation calls (internal, for lowering). */
+export function bindUdfOp(op: object, def: UdfDefinition): void {
+  definitionOfOp.set(op, def);
+}
+
+/** The function a serialized `Udf` operation calls (used when a plan is run). */
+export function udfOfOp(op: object): UdfDefinition | undefined {
+  return definitionOfOp.get(op);
+}
+
+/** Functions of the runs in progress, with how many runs use each. */
+const active = new Map<UdfDefinition, number>();
+
+/** Marks `defs` as used by a run that starts; `releaseUdfs` undoes it when the run ends. */
+export function acquireUdfs(defs: readonly UdfDefinition[]): void {
+  for (const def of defs) active.set(def, (active.get(def) ?? 0) + 1);
+}
+
+/** The run that acquired `defs` ended: forgets them unless another run uses them. */
+export function releaseUdfs(defs: readonly UdfDefinition[]): void {
+  for (const def of defs) {
+    const n = (active.get(def) ?? 1) - 1;
+    if (n <= 0) active.delete(def);
+    else active.set(def, n);
+  }
+}
+
+/** How many function definitions the runs in progress hold (internal; tests). */
+export function activeUdfCount(): number {
+  return active.size;
 }
 
 function check(options: UdfOptions<unknown>, site: string | undefined): void {
@@ -109,7 +145,6 @@ function define(
     batch: options.batch !== undefined,
     name: options.name ?? (fn.name || "anonymous"),
   };
-  definitions.set(def.id, def);
   return def;
 }
 
@@ -151,7 +186,7 @@ export function udf<A extends unknown[], R>(
   options: UdfOptions<R> & { batch?: undefined },
 ): Udf<A, R>;
 export function udf<A extends unknown[][], R>(
-  fn: (...args: A) => NoInfer<R>[] | Promise<NoInfer<R>[]>,
+  fn: (...args: A) => ArrayLike<NoInfer<R>> | Promise<ArrayLike<NoInfer<R>>>,
   options: UdfOptions<R> & { batch: UdfBatchOptions },
 ): Udf<ElementsOf<A>, R>;
 export function udf(

@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 use differential_dataflow::AsCollection;
 use timely::container::CapacityContainerBuilder;
-use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::channels::pact::{Exchange, ParallelizationContract, Pipeline};
 use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::operators::{Capability, InputCapability};
+use timely::dataflow::Stream;
 use timely::progress::frontier::MutableAntichain;
 use timely::scheduling::SyncActivator;
 
@@ -24,9 +25,13 @@ use super::errors::Reporter;
 use super::ops::compile_all;
 use super::Coll;
 use crate::error::EngineError;
+use crate::expr::CompiledExpr;
 use crate::plan::{Expr, UdfOptions};
 use crate::udf::{UdfDecoder, UdfOutcome, UdfReply, UdfRunner};
 use crate::value::{Diff, Key, Row, Time, Value};
+
+/// The operator's output stream (before it becomes a collection).
+type Updates<'s> = Stream<'s, Time, Vec<((Key, Row), Time, Diff)>>;
 
 /// The argument values of one row.
 type Args = Vec<Value>;
@@ -73,10 +78,9 @@ pub fn udf<'s>(
     args: &[Expr],
     options: &UdfOptions,
     runner: Arc<dyn UdfRunner>,
-    mut reporter: Reporter,
+    reporter: Reporter,
 ) -> Result<Coll<'s>, EngineError> {
     let compiled = compile_all(args)?;
-    let scope = input.inner.scope();
     // Equal arguments meet on one worker when results are cached (so the function runs once
     // per distinct arguments); a row and its retractions meet on one worker otherwise.
     let by_args = options.cache.then(|| compiled.clone());
@@ -96,10 +100,34 @@ pub fn udf<'s>(
         }
     });
     let options = options.clone();
-    let stream = input
+    // Deterministic functions without a cache need no routing: every worker calls the function
+    // on its own rows (a retraction is evaluated again, wherever it is).
+    let stream = if options.deterministic && !options.cache {
+        operator(input, Pipeline, udf, compiled, options, runner, reporter)
+    } else {
+        operator(input, route, udf, compiled, options, runner, reporter)
+    };
+    Ok(stream.as_collection())
+}
+
+/// The output stream of updates of the operator, input routed by `pact`.
+fn operator<'s, P>(
+    input: Coll<'s>,
+    pact: P,
+    udf: u32,
+    compiled: Vec<CompiledExpr>,
+    options: UdfOptions,
+    runner: Arc<dyn UdfRunner>,
+    mut reporter: Reporter,
+) -> Updates<'s>
+where
+    P: ParallelizationContract<Time, Vec<((Key, Row), Time, Diff)>>,
+{
+    let scope = input.inner.scope();
+    input
         .inner
         .unary_frontier::<CapacityContainerBuilder<Vec<((Key, Row), Time, Diff)>>, _, _, _>(
-            route,
+            pact,
             "Udf",
             move |_capability, info| {
                 let activator = scope.worker().sync_activator_for(info.address.to_vec());
@@ -145,9 +173,7 @@ pub fn udf<'s>(
                     for slot in state.times.values_mut() {
                         if !slot.ready.is_empty() {
                             let mut session = output.session(&slot.capability);
-                            for update in slot.ready.drain(..) {
-                                session.give(update);
-                            }
+                            session.give_iterator(slot.ready.drain(..));
                         }
                     }
                     state
@@ -155,8 +181,7 @@ pub fn udf<'s>(
                         .retain(|time, slot| slot.busy() || frontier.less_equal(time));
                 }
             },
-        );
-    Ok(stream.as_collection())
+        )
 }
 
 impl Slot {
@@ -242,9 +267,17 @@ impl UdfState {
                 Err(message) => vec![Err(message); batch.rows],
             };
             let time = batch.time;
+            let mut outcomes = outcomes;
+            let shared = self.options.cache;
             let mut out = Vec::with_capacity(batch.items.len());
             for (item, position) in batch.items.into_iter().zip(batch.positions) {
-                let value = match outcomes[position].clone() {
+                // Rows share a result only when cached arguments repeat within the batch.
+                let outcome = if shared {
+                    outcomes[position].clone()
+                } else {
+                    std::mem::replace(&mut outcomes[position], Ok(Value::None))
+                };
+                let value = match outcome {
                     Ok(value) => {
                         if self.options.cache {
                             self.cache.insert(item.args.clone(), value.clone());

@@ -2,6 +2,7 @@
 // Benchmark harness. Usage:
 //   npm run bench -- --suite w1 --engines tributary,pathway,node [--size 20000000] [--threads 1,2] [--rounds 3]
 //   npm run bench -- --suite b0 [--size 2000000]
+//   npm run bench -- --suite w4 --engines tributary,pathway [--size 400000] [--modes batch,streaming,backfill]
 //   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
 //   npm run bench -- --suite report          (re-render REPORT.md from results/*.json + NOTES.md)
 // Smoke mode only checks correctness (exit 0/1); it writes no results.
@@ -13,6 +14,7 @@ import { runW1 } from "./lib/w1.mjs";
 import { runB0 } from "./lib/b0.mjs";
 import { renderReport } from "./lib/report.mjs";
 import { w1Svg } from "./lib/svg.mjs";
+import { runW4, W4_MODES, w4Markdown } from "./w4/suite.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -52,6 +54,18 @@ if (a.suite === "w1") {
     waitQuiet: Number(a["wait-quiet"] ?? 0),
   };
   result = await runW1(root, opts, log);
+} else if (a.suite === "w4") {
+  const engines = a.engines === "tributary,pathway,node" ? "tributary,pathway" : a.engines;
+  const opts = {
+    engines: engines.split(",").filter(Boolean),
+    size: Number(a.size ?? (a.smoke ? 4000 : 400_000)),
+    modes: (a.modes ?? W4_MODES.join(",")).split(",").filter(Boolean),
+    threads: a.threads.split(",").map(Number),
+    rounds: Number(a.rounds),
+    smoke: a.smoke,
+    note: a.note,
+  };
+  result = await runW4(root, opts, log);
 } else if (a.suite === "report") {
   result = { ok: true, summary: null }; // only re-render REPORT.md (e.g. after editing NOTES.md)
 } else if (a.suite === "b0") {
@@ -72,7 +86,7 @@ if (result.summary) {
   writeFileSync(join(resultsDir, `${a.suite}.json`), JSON.stringify(result.summary, null, 2));
 }
 const summaries = {};
-for (const s of ["w1", "b0"]) {
+for (const s of ["w1", "b0", "w4"]) {
   const p = join(resultsDir, `${s}.json`);
   if (existsSync(p)) summaries[s] = JSON.parse(readFileSync(p, "utf8"));
 }
@@ -80,5 +94,6 @@ if (summaries.w1) writeFileSync(join(resultsDir, "w1.svg"), w1Svg(summaries.w1))
 const notesPath = join(resultsDir, "NOTES.md");
 const notes = existsSync(notesPath) ? readFileSync(notesPath, "utf8") : "";
 writeFileSync(join(resultsDir, "REPORT.md"), renderReport(summaries, notes));
+if (summaries.w4) writeFileSync(join(resultsDir, "w4.md"), `${w4Markdown(summaries.w4)}\n`);
 log(`wrote bench/results/REPORT.md${result.summary ? ` and raw/${a.suite}-${stamp}.json` : ""} (${result.ok ? "all runs correct" : "SOME RUNS FAILED"})`);
 process.exit(result.ok ? 0 : 1);

@@ -20,6 +20,13 @@ export {
 export { coalesce, ifElse, lit, makeTuple, require, unwrap } from "./functions.js";
 export { type GroupByOptions, GroupedTable } from "./groupby.js";
 export { io } from "./io/index.js";
+export {
+  type IterateBodyResult,
+  type IterateOptions,
+  type IterateResult,
+  type IterateTables,
+  iterate,
+} from "./iterate.js";
 export { type JoinOptions, JoinResult } from "./join.js";
 export { reducers } from "./reducers.js";
 export { type DeferredTable, left, right, thisTable as this } from "./refs.js";

@@ -95,7 +95,18 @@ export type PlanOp =
   | { Ix: { source: number; indexer: number; pointer: PlanExpr; optional: boolean } }
   | { Rekey: { input: number; pointer: PlanExpr; exprs: PlanExpr[] } }
   | { Sort: { input: number; key: PlanExpr; instance: PlanExpr | undefined } }
-  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } };
+  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } }
+  | {
+      Iterate: {
+        inputs: number[];
+        variables: number;
+        body: PlanNodeJson[];
+        results: number[];
+        limit: number | null;
+      };
+    }
+  | { IterateInput: { index: number } }
+  | { IterateOutput: { iterate: number; index: number } };
 
 /** How the engine drives a user function (`UdfOptions` of `plan.rs`). */
 export interface PlanUdfOptions {

@@ -83,7 +83,13 @@ fn iterate(limit: Option<u64>) -> Op {
 
 fn program(edges: Vec<StaticRow>) -> Plan {
     let nodes = vec![
-        node(Op::Static { rows: edges, seed: 1 }, &["u", "v"]),
+        node(
+            Op::Static {
+                rows: edges,
+                seed: 1,
+            },
+            &["u", "v"],
+        ),
         node(
             Op::Select {
                 input: 0,
@@ -156,7 +162,10 @@ fn iterate_incremental_equals_recomputation() {
             let incremental = run_plan(program(edges.clone()), threads);
             for output in 0..2u32 {
                 let count = incremental.get(&output).map_or(0, Vec::len);
-                assert!(count > 3, "seed {seed}: output {output} saw {count} changes");
+                assert!(
+                    count > 3,
+                    "seed {seed}: output {output} saw {count} changes"
+                );
             }
             for time in 0..=times {
                 let scratch = run_plan(program(snapshot(&edges, time)), 1);
@@ -195,7 +204,9 @@ fn unsupported_operators_inside_iterate_are_refused() {
     let error = tributary_engine::runtime::run(std::sync::Arc::new(plan), options, env)
         .expect_err("sort inside iterate is refused");
     assert!(
-        error.to_string().contains("sort is not supported inside iterate"),
+        error
+            .to_string()
+            .contains("sort is not supported inside iterate"),
         "{error}"
     );
 }

@@ -65,7 +65,11 @@ pub fn flatten<'s, T: EngineTime>(
                 .map(|(index, item)| {
                     let mut cells = row.to_vec();
                     cells[column] = item;
-                    ((element_id(key, index), Arc::from(cells)), time.clone(), diff)
+                    (
+                        (element_id(key, index), Arc::from(cells)),
+                        time.clone(),
+                        diff,
+                    )
                 })
                 .collect::<Vec<_>>()
         })

@@ -232,7 +232,12 @@ pub fn build_inner<'s, T: EngineTime>(
             EngineError::Plan(format!("node reads node {index}, which is not before it"))
         })
     };
-    let all = |inputs: &[usize]| inputs.iter().map(|i| get(*i)).collect::<Result<Vec<_>, _>>();
+    let all = |inputs: &[usize]| {
+        inputs
+            .iter()
+            .map(|i| get(*i))
+            .collect::<Result<Vec<_>, _>>()
+    };
     let width = |index: usize| body.get(index).map_or(0, |n| n.columns.len());
     Ok(match &node.op {
         Op::Select { input, exprs } => ops::select(get(*input)?, exprs, reporter)?,

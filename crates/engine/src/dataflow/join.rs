@@ -93,12 +93,7 @@ fn keyed<'s, T: EngineTime>(
     side: CollIn<'s, T>,
     keys: Vec<CompiledExpr>,
     mut reporter: Reporter,
-) -> differential_dataflow::VecCollection<
-    's,
-    T,
-    (Row, (Key, Row)),
-    crate::value::Diff,
-> {
+) -> differential_dataflow::VecCollection<'s, T, (Row, (Key, Row)), crate::value::Diff> {
     side.flat_map(move |(key, row)| {
         let jk = eval_row(&keys, &row, &[Some(key)], &mut reporter);
         if jk.iter().any(Value::is_error) {

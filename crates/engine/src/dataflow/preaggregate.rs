@@ -60,10 +60,7 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Turns input rows into reduce entries with `make` (which may drop a row by returning
 /// `None`) and merges equal entries per activation before they leave the worker.
-pub fn preaggregate<'s, T, F>(
-    rows: StampedRows<'s, T>,
-    mut make: F,
-) -> Stream<'s, T, Vec<Entry<T>>>
+pub fn preaggregate<'s, T, F>(rows: StampedRows<'s, T>, mut make: F) -> Stream<'s, T, Vec<Entry<T>>>
 where
     T: EngineTime,
     F: FnMut(Key, &Row, Time) -> Option<(Key, GroupEntry)> + 'static,

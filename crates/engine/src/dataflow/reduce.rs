@@ -33,7 +33,9 @@ pub fn group_by<'s>(
         specs,
         output,
     };
-    group_by_in(input, shape, reporter, |rows| Ok(stamp_insertion_times(rows)))
+    group_by_in(input, shape, reporter, |rows| {
+        Ok(stamp_insertion_times(rows))
+    })
 }
 
 /// The shape of a `groupBy().reduce()`: input width, grouping keys, reducers, output columns.

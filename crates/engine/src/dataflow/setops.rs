@@ -23,7 +23,10 @@ pub fn difference<'s, T: EngineTime>(input: CollIn<'s, T>, other: CollIn<'s, T>)
 }
 
 /// Rows of `input` whose id is in every one of `others` (`intersect`, `restrict`).
-pub fn intersect<'s, T: EngineTime>(input: CollIn<'s, T>, others: Vec<CollIn<'s, T>>) -> CollIn<'s, T> {
+pub fn intersect<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
+    others: Vec<CollIn<'s, T>>,
+) -> CollIn<'s, T> {
     others
         .into_iter()
         .fold(input, |acc, other| acc.semijoin(ids(other)))
@@ -56,7 +59,10 @@ pub fn having<'s, T: EngineTime>(
 }
 
 /// `updateRows`: rows of `update` replace rows of `input` with the same id and add the others.
-pub fn update_rows<'s, T: EngineTime>(input: CollIn<'s, T>, update: CollIn<'s, T>) -> CollIn<'s, T> {
+pub fn update_rows<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
+    update: CollIn<'s, T>,
+) -> CollIn<'s, T> {
     input.antijoin(ids(update.clone())).concat(update)
 }
 

@@ -2,7 +2,7 @@
 // Benchmark harness. Usage:
 //   npm run bench -- --suite w1 --engines tributary,pathway,node [--size 20000000] [--threads 1,2] [--rounds 3]
 //   npm run bench -- --suite b0 [--size 2000000]
-//   npm run bench -- --suite w4 --engines tributary,pathway [--size 400000] [--modes batch,streaming,backfill]
+//   npm run bench -- --suite w4 --engines tributary,pathway [--size 400000] [--modes batch,streaming,backfill] [--rounds 0: gate runs only]
 //   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
 //   npm run bench -- --suite report          (re-render REPORT.md from results/*.json + NOTES.md)
 // Smoke mode only checks correctness (exit 0/1); it writes no results.

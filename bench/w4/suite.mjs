@@ -133,12 +133,13 @@ export async function runW4(root, opts, log) {
   const summary = { suite: "w4", opts, facts, engines, file, gate: { ok: gateOk, runs: gate } };
   if (opts.smoke) return { ok: gateOk, summary };
 
+  // `--rounds 0`: the gate runs are the only (single-sample) timings, for a loaded machine.
+  const runs = opts.rounds === 0 ? gate.map((g) => ({ round: 0, ...g })) : [];
   const timed = configs.filter(
     (c) =>
       gate.find((g) => g.engine === c.engine && g.mode === c.mode && g.threads === c.threads)
         ?.correct,
   );
-  const runs = [];
   summary.loadBefore = machineLoad();
   for (let round = 0; round < opts.rounds; round++) {
     const order = round % 2 === 0 ? timed : [...timed].reverse();

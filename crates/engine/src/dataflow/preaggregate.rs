@@ -58,6 +58,9 @@ impl<T: Hash> Hash for Slot<T> {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// Merged entries waiting to leave, per capability.
+type Pending<T> = Vec<(Capability<T>, FastMap<Slot<T>, Diff>)>;
+
 /// Turns input rows into reduce entries with `make` (which may drop a row by returning
 /// `None`) and merges equal entries per activation before they leave the worker.
 pub fn preaggregate<'s, T, F>(rows: StampedRows<'s, T>, mut make: F) -> Stream<'s, T, Vec<Entry<T>>>
@@ -69,7 +72,7 @@ where
         Pipeline,
         "PreAggregate",
         move |_, _| {
-            let mut pending: Vec<(Capability<T>, FastMap<Slot<T>, Diff>)> = Vec::new();
+            let mut pending: Pending<T> = Vec::new();
             move |input, output| {
                 input.for_each(|capability, data| {
                     let position = match pending

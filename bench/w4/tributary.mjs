@@ -58,26 +58,33 @@ const ends = edges.select({ node: edges.u }).concatReindex(edges.select({ node: 
 const vertices = ends.groupBy(ends.node).reduce({ node: tb.this.node });
 const out = edges.groupBy(edges.u).reduce({ node: tb.this.u, degree: tb.reducers.count() });
 const start = vertices.select({ node: vertices.node, rank: tb.lit(6000) });
-const { ranks } = tb.iterate(
-  ({ ranks }) => {
-    const outflow = out
-      .join(ranks, out.node.eq(ranks.node))
-      .select({ node: tb.left.node, flow: tb.right.rank.mul(5).floorDiv(tb.left.degree.mul(6)) });
-    const inflow = edges
-      .join(outflow, edges.u.eq(outflow.node))
-      .select({ node: tb.left.v, flow: tb.right.flow });
-    const sums = inflow
-      .groupBy(inflow.node)
-      .reduce({ node: tb.this.node, flow: tb.reducers.sum(tb.this.flow) });
-    return {
-      ranks: vertices
-        .joinLeft(sums, vertices.node.eq(sums.node), { id: tb.left.id })
-        .select({ node: tb.left.node, rank: tb.coalesce(tb.right.flow, 0).add(1000) }),
-    };
-  },
-  { ranks: start },
-  { iterationLimit: 5 },
-);
+/** One PageRank round. */
+function step(ranks) {
+  const outflow = out
+    .join(ranks, out.node.eq(ranks.node))
+    .select({ node: tb.left.node, flow: tb.right.rank.mul(5).floorDiv(tb.left.degree.mul(6)) });
+  const inflow = edges
+    .join(outflow, edges.u.eq(outflow.node))
+    .select({ node: tb.left.v, flow: tb.right.flow });
+  const sums = inflow
+    .groupBy(inflow.node)
+    .reduce({ node: tb.this.node, flow: tb.reducers.sum(tb.this.flow) });
+  return vertices
+    .joinLeft(sums, vertices.node.eq(sums.node), { id: tb.left.id })
+    .select({ node: tb.left.node, rank: tb.coalesce(tb.right.flow, 0).add(1000) });
+}
+// W4_UNROLLED=1: the 5 rounds unrolled in JavaScript (as the Pathway program does), for
+// comparison with tb.iterate.
+let ranks = start;
+if (process.env.W4_UNROLLED === "1") {
+  for (let i = 0; i < 5; i++) ranks = step(ranks);
+} else {
+  ranks = tb.iterate(
+    ({ ranks }) => ({ ranks: step(ranks) }),
+    { ranks: start },
+    { iterationLimit: 5 },
+  ).ranks;
+}
 tb.io.csv.write(ranks, output);
 const tBuilt = performance.now();
 await tb.run({ threads, monitoring: "none" });

@@ -2,6 +2,7 @@
 // Benchmark harness. Usage:
 //   npm run bench -- --suite w1 --engines tributary,pathway,node [--size 20000000] [--threads 1,2] [--rounds 3]
 //   npm run bench -- --suite b0 [--size 2000000]
+//   npm run bench -- --suite w4 --engines tributary,pathway [--size 400000] [--modes batch,streaming,backfill] [--rounds 0: gate runs only]
 //   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
 //   npm run bench -- --suite b0udf --engines tributary,pathway [--size 10000000] [--rounds 3]
 //   npm run bench -- --suite report          (re-render REPORT.md from results/*.json + NOTES.md)
@@ -17,6 +18,7 @@ import { w1Svg } from "./lib/svg.mjs";
 import { runW1 } from "./lib/w1.mjs";
 import { runW1Latency } from "./lib/w1lat.mjs";
 import { runW3 } from "./lib/w3.mjs";
+import { runW4, W4_MODES, w4Markdown } from "./w4/suite.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -94,6 +96,18 @@ if (a.suite === "w1") {
     note: a.note,
   };
   result = await runW3(root, opts, log);
+} else if (a.suite === "w4") {
+  const engines = a.engines === "tributary,pathway,node" ? "tributary,pathway" : a.engines;
+  const opts = {
+    engines: engines.split(",").filter(Boolean),
+    size: Number(a.size ?? (a.smoke ? 4000 : 400_000)),
+    modes: (a.modes ?? W4_MODES.join(",")).split(",").filter(Boolean),
+    threads: a.threads.split(",").map(Number),
+    rounds: Number(a.rounds),
+    smoke: a.smoke,
+    note: a.note,
+  };
+  result = await runW4(root, opts, log);
 } else if (a.suite === "report") {
   result = { ok: true, summary: null }; // only re-render REPORT.md (e.g. after editing NOTES.md)
 } else if (a.suite === "b0") {
@@ -122,7 +136,7 @@ if (result.summary) {
   writeFileSync(join(resultsDir, `${a.suite}.json`), JSON.stringify(result.summary, null, 2));
 }
 const summaries = {};
-for (const s of ["w1", "b0", "b0udf", "w1lat", "w3"]) {
+for (const s of ["w1", "b0", "b0udf", "w1lat", "w3", "w4"]) {
   const p = join(resultsDir, `${s}.json`);
   if (existsSync(p)) summaries[s] = JSON.parse(readFileSync(p, "utf8"));
 }
@@ -130,6 +144,7 @@ if (summaries.w1) writeFileSync(join(resultsDir, "w1.svg"), w1Svg(summaries.w1))
 const notesPath = join(resultsDir, "NOTES.md");
 const notes = existsSync(notesPath) ? readFileSync(notesPath, "utf8") : "";
 writeFileSync(join(resultsDir, "REPORT.md"), renderReport(summaries, notes));
+if (summaries.w4) writeFileSync(join(resultsDir, "w4.md"), `${w4Markdown(summaries.w4)}\n`);
 log(
   `wrote bench/results/REPORT.md${result.summary ? ` and raw/${a.suite}-${stamp}.json` : ""} (${result.ok ? "all runs correct" : "SOME RUNS FAILED"})`,
 );

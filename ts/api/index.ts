@@ -22,6 +22,13 @@ export { coalesce, ifElse, lit, makeTuple, require, unwrap } from "./functions.j
 export { type GroupByOptions, GroupedTable } from "./groupby.js";
 export type { Interval } from "./interval.js";
 export { io } from "./io/index.js";
+export {
+  type IterateBodyResult,
+  type IterateOptions,
+  type IterateResult,
+  type IterateTables,
+  iterate,
+} from "./iterate.js";
 export { type JoinOptions, JoinResult } from "./join.js";
 export {
   type FsBackend,

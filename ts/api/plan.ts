@@ -118,7 +118,18 @@ export type PlanOp =
         behavior: PlanWindowBehavior | undefined;
       };
     }
-  | { WindowFreeze: { input: number; window: number } };
+  | { WindowFreeze: { input: number; window: number } }
+  | {
+      Iterate: {
+        inputs: number[];
+        variables: number;
+        body: PlanNodeJson[];
+        results: number[];
+        limit: number | null;
+      };
+    }
+  | { IterateInput: { index: number } }
+  | { IterateOutput: { iterate: number; index: number } };
 
 /** A window kind (`WindowSpec` of `plan.rs`); numbers in the time column's unit. */
 export type PlanWindowSpec =

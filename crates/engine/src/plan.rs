@@ -268,6 +268,37 @@ pub enum Op {
         #[serde(default)]
         options: UdfOptions,
     },
+    /// `tb.iterate`: the fixed point of `variables` tables. `inputs[..variables]` are the
+    /// variables' initial values; the other inputs are outer tables the body reads. `body`
+    /// is a nested node list (indices local to it) whose `IterateInput { index }` nodes
+    /// stand for `inputs[index]` (a variable's value in the current round, or an outer
+    /// table); `results[i]` is the body node giving variable `i`'s next value. With `limit`,
+    /// the results after that many rounds (at least 1).
+    Iterate {
+        /// Outer input nodes: variables' initial values, then imported tables.
+        inputs: Vec<usize>,
+        /// How many of `inputs` are variables.
+        variables: usize,
+        /// The body, a node list of its own.
+        body: Vec<Node>,
+        /// For each variable, the body node giving its next value.
+        results: Vec<usize>,
+        /// Most rounds (`iterationLimit`); none: until the fixed point.
+        #[serde(default)]
+        limit: Option<u64>,
+    },
+    /// Inside an [`Op::Iterate`] body only: the enclosing iterate's input `index`.
+    IterateInput {
+        /// Index into the iterate's `inputs`.
+        index: usize,
+    },
+    /// Variable `index`'s fixed point, from the [`Op::Iterate`] node `iterate`.
+    IterateOutput {
+        /// The `Iterate` node.
+        iterate: usize,
+        /// Which variable.
+        index: usize,
+    },
 }
 
 /// How the engine drives one user function.

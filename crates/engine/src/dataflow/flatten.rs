@@ -13,7 +13,7 @@ use timely::dataflow::operators::vec::Map;
 use differential_dataflow::AsCollection;
 
 use super::errors::Reporter;
-use super::Coll;
+use super::{CollIn, EngineTime};
 use crate::value::{Key, Value};
 
 /// The elements of a flattenable value, or a message saying why it is not one.
@@ -41,7 +41,11 @@ pub fn element_id(id: Key, index: usize) -> Key {
 }
 
 /// Flattens column `column` of `input`. Errors are logged once, when the row is inserted.
-pub fn flatten<'s>(input: Coll<'s>, column: usize, mut reporter: Reporter) -> Coll<'s> {
+pub fn flatten<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
+    column: usize,
+    mut reporter: Reporter,
+) -> CollIn<'s, T> {
     input
         .inner
         .flat_map(move |((key, row), time, diff)| {
@@ -61,7 +65,11 @@ pub fn flatten<'s>(input: Coll<'s>, column: usize, mut reporter: Reporter) -> Co
                 .map(|(index, item)| {
                     let mut cells = row.to_vec();
                     cells[column] = item;
-                    ((element_id(key, index), Arc::from(cells)), time, diff)
+                    (
+                        (element_id(key, index), Arc::from(cells)),
+                        time.clone(),
+                        diff,
+                    )
                 })
                 .collect::<Vec<_>>()
         })

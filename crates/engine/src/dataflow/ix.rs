@@ -9,32 +9,32 @@ use timely::dataflow::operators::vec::Map;
 use super::errors::Reporter;
 use super::ops::{compile_all, eval_row};
 use super::setops::ids;
-use super::Coll;
+use super::{CollIn, EngineTime};
 use crate::error::EngineError;
 use crate::expr::compile;
 use crate::plan::Expr;
-use crate::value::{Row, Value};
+use crate::value::{Row, Time, Value};
 
 /// What `ix` needs: the looked-up table, the table holding the pointers, and its pointer.
-pub struct IxInputs<'s> {
+pub struct IxInputs<'s, T: EngineTime = Time> {
     /// The table whose rows are fetched.
-    pub source: Coll<'s>,
+    pub source: CollIn<'s, T>,
     /// Number of columns of `source`.
     pub source_width: usize,
     /// The table whose rows hold the pointers; the result has its ids.
-    pub indexer: Coll<'s>,
+    pub indexer: CollIn<'s, T>,
 }
 
 /// For every row of the indexer, the row of `source` whose id is the value of `pointer`
 /// (evaluated over the indexer row), under the indexer row's id. A `None` pointer or a
 /// pointer to a missing row gives a row of `None` cells when `optional`, else a row of
 /// error cells and an error-log entry (logged when the indexer row is inserted).
-pub fn ix<'s>(
-    inputs: IxInputs<'s>,
+pub fn ix<'s, T: EngineTime>(
+    inputs: IxInputs<'s, T>,
     pointer: &Expr,
     optional: bool,
     reporter: Reporter,
-) -> Result<Coll<'s>, EngineError> {
+) -> Result<CollIn<'s, T>, EngineError> {
     let pointer = compile(pointer)?;
     let mut eval_reporter = reporter.clone();
     // (indexer id, pointer value)
@@ -96,12 +96,12 @@ pub fn ix<'s>(
 
 /// Re-keys rows by a pointer: new id = the value of `pointer`, cells = `exprs`. Rows whose
 /// pointer is not a pointer are dropped and logged.
-pub fn rekey<'s>(
-    input: Coll<'s>,
+pub fn rekey<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
     pointer: &Expr,
     exprs: &[Expr],
     mut reporter: Reporter,
-) -> Result<Coll<'s>, EngineError> {
+) -> Result<CollIn<'s, T>, EngineError> {
     let pointer = compile(pointer)?;
     let exprs = compile_all(exprs)?;
     Ok(input

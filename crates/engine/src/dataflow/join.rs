@@ -4,18 +4,18 @@ use std::sync::Arc;
 
 use super::errors::Reporter;
 use super::ops::{compile_all, eval_row};
-use super::Coll;
+use super::{CollIn, EngineTime};
 use crate::error::EngineError;
 use crate::expr::CompiledExpr;
 use crate::plan::{Expr, JoinId, JoinKind};
-use crate::value::{Key, Row, Value};
+use crate::value::{Key, Row, Time, Value};
 
 /// The two sides of a join and their widths (for null-padding unmatched rows).
-pub struct JoinInputs<'s> {
+pub struct JoinInputs<'s, T: EngineTime = Time> {
     /// Left table.
-    pub left: Coll<'s>,
+    pub left: CollIn<'s, T>,
     /// Right table.
-    pub right: Coll<'s>,
+    pub right: CollIn<'s, T>,
     /// Number of left columns.
     pub left_width: usize,
     /// Number of right columns.
@@ -25,15 +25,15 @@ pub struct JoinInputs<'s> {
 /// Joins two tables on `left_keys[i] == right_keys[i]`; output columns are evaluated over
 /// `[left row..., right row...]` with ids `[left id, right id]`.
 #[allow(clippy::too_many_arguments)]
-pub fn join<'s>(
-    inputs: JoinInputs<'s>,
+pub fn join<'s, T: EngineTime>(
+    inputs: JoinInputs<'s, T>,
     kind: JoinKind,
     left_keys: &[Expr],
     right_keys: &[Expr],
     output: &[Expr],
     id: JoinId,
     reporter: Reporter,
-) -> Result<Coll<'s>, EngineError> {
+) -> Result<CollIn<'s, T>, EngineError> {
     if left_keys.len() != right_keys.len() {
         return Err(EngineError::Plan(
             "join: left and right key counts differ".into(),
@@ -89,16 +89,11 @@ pub fn join<'s>(
 }
 
 /// Re-keys a side by its join-key values; rows whose key is an error are dropped and logged.
-pub(super) fn keyed<'s>(
-    side: Coll<'s>,
+pub(super) fn keyed<'s, T: EngineTime>(
+    side: CollIn<'s, T>,
     keys: Vec<CompiledExpr>,
     mut reporter: Reporter,
-) -> differential_dataflow::VecCollection<
-    's,
-    crate::value::Time,
-    (Row, (Key, Row)),
-    crate::value::Diff,
-> {
+) -> differential_dataflow::VecCollection<'s, T, (Row, (Key, Row)), crate::value::Diff> {
     side.flat_map(move |(key, row)| {
         let jk = eval_row(&keys, &row, &[Some(key)], &mut reporter);
         if jk.iter().any(Value::is_error) {

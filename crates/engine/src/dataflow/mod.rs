@@ -4,6 +4,7 @@
 mod dedup;
 mod errors;
 mod flatten;
+mod iterate;
 mod ix;
 mod join;
 mod ops;
@@ -15,6 +16,7 @@ mod setops;
 mod sort;
 mod stamp;
 mod temporal_join;
+mod time;
 mod udf;
 mod window;
 
@@ -28,6 +30,7 @@ use std::sync::Arc;
 
 pub use errors::ErrorBuffer;
 pub use output::{OutputContext, SinkOpener};
+pub use time::EngineTime;
 
 use crate::error::EngineError;
 use crate::plan::{Node, Op, Plan};
@@ -36,6 +39,9 @@ use crate::value::{Diff, Key, Row, Time};
 
 /// A table inside the dataflow: `(row id, row)` updates.
 pub type Coll<'s> = VecCollection<'s, Time, (Key, Row), Diff>;
+
+/// A table inside the dataflow at any timestamp `T` (e.g. inside an iteration).
+pub type CollIn<'s, T> = VecCollection<'s, T, (Key, Row), Diff>;
 
 /// An input of the dataflow that the worker loop feeds.
 pub type Input = InputSession<Time, (Key, Row), Diff>;
@@ -79,6 +85,7 @@ pub fn build_with<'s>(
     let data_probe = ProbeHandle::new();
     let output_probe = ProbeHandle::new();
     let mut marks: std::collections::HashMap<usize, window::Marks<'s>> = Default::default();
+    let mut iterated = iterate::Iterated::default();
     for (index, node) in plan.nodes.iter().enumerate() {
         let coll = match &node.op {
             Op::WindowAssign {
@@ -147,6 +154,8 @@ pub fn build_with<'s>(
                 let input = input_of(&colls, *input)?.clone();
                 udf::udf(input, *udf, args, options, runner, reporter)?
             }
+            Op::Iterate { .. } => iterated.build(index, &colls, node, errors)?,
+            Op::IterateOutput { iterate, index } => iterated.output(*iterate, *index)?,
             _ => build_operator(&colls, plan, node, errors)?,
         };
         if !depends_on_log[index] {
@@ -334,6 +343,9 @@ fn build_operator<'s>(
         | Op::WindowFreeze { .. } => {
             unreachable!("inputs, user functions and windows are built by `build`")
         }
+        Op::Iterate { .. } | Op::IterateOutput { .. } | Op::IterateInput { .. } => {
+            return Err(iterate::misplaced(&node.op))
+        }
     })
 }
 
@@ -371,6 +383,9 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::StampTime { .. } => "deduplicate",
         Op::WindowAssign { .. } => "window_by",
         Op::WindowFreeze { .. } => "window_freeze",
+        Op::Iterate { .. } => "iterate",
+        Op::IterateInput { .. } => "iterate_input",
+        Op::IterateOutput { .. } => "iterate_output",
     }
 }
 
@@ -380,7 +395,11 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
     for (index, node) in plan.nodes.iter().enumerate() {
         depends[index] = match &node.op {
             Op::ErrorLog => true,
-            Op::Static { .. } | Op::Source { .. } => false,
+            Op::Static { .. } | Op::Source { .. } | Op::IterateInput { .. } => false,
+            Op::IterateOutput { iterate, .. } => depends.get(*iterate).copied().unwrap_or(false),
+            Op::Iterate { inputs, .. } => inputs
+                .iter()
+                .any(|i| depends.get(*i).copied().unwrap_or(false)),
             Op::Select { input, .. }
             | Op::Filter { input, .. }
             | Op::Reindex { input, .. }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::errors::Reporter;
-use super::Coll;
+use super::{CollIn, EngineTime};
 use crate::error::EngineError;
 use crate::expr::{compile, CompiledExpr};
 use crate::plan::Expr;
@@ -30,11 +30,11 @@ pub fn eval_row(
 }
 
 /// `select` / `withColumns` / `without` / `rename`: new cells, same ids.
-pub fn select<'s>(
-    input: Coll<'s>,
+pub fn select<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
     exprs: &[Expr],
     mut reporter: Reporter,
-) -> Result<Coll<'s>, EngineError> {
+) -> Result<CollIn<'s, T>, EngineError> {
     let compiled = compile_all(exprs)?;
     Ok(input.map(move |(key, row)| {
         let out = eval_row(&compiled, &row, &[Some(key)], &mut reporter);
@@ -43,11 +43,11 @@ pub fn select<'s>(
 }
 
 /// Keeps rows whose predicate is `true`; an error predicate drops the row and logs it.
-pub fn filter<'s>(
-    input: Coll<'s>,
+pub fn filter<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
     predicate: &Expr,
     mut reporter: Reporter,
-) -> Result<Coll<'s>, EngineError> {
+) -> Result<CollIn<'s, T>, EngineError> {
     let compiled = compile(predicate)?;
     Ok(input.filter(move |(key, row)| {
         let verdict = compiled.eval(row, &[Some(*key)], &mut reporter.scratch);
@@ -72,11 +72,11 @@ pub fn filter<'s>(
 }
 
 /// `withIdFrom`: the new id is the hash of the key expressions' values.
-pub fn reindex<'s>(
-    input: Coll<'s>,
+pub fn reindex<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
     keys: &[Expr],
     mut reporter: Reporter,
-) -> Result<Coll<'s>, EngineError> {
+) -> Result<CollIn<'s, T>, EngineError> {
     let compiled = compile_all(keys)?;
     Ok(input.flat_map(move |(key, row)| {
         let values = eval_row(&compiled, &row, &[Some(key)], &mut reporter);
@@ -91,7 +91,7 @@ pub fn reindex<'s>(
 }
 
 /// `concat` (ids kept) or `concatReindex` (ids salted by input position).
-pub fn concat<'s>(inputs: Vec<Coll<'s>>, reindex: bool) -> Coll<'s> {
+pub fn concat<'s, T: EngineTime>(inputs: Vec<CollIn<'s, T>>, reindex: bool) -> CollIn<'s, T> {
     let mut parts = inputs.into_iter().enumerate().map(|(position, coll)| {
         if reindex {
             let salt = position as u64;

@@ -14,24 +14,25 @@ use timely::dataflow::operators::Capability;
 use timely::dataflow::Stream;
 
 use super::reducers::GroupEntry;
+use super::EngineTime;
 use crate::value::{Diff, Key, Row, Time};
 
 /// Rows with the insertion time that `earliest`/`latest` need (0 when no reducer needs it).
-pub type StampedRows<'s> = Stream<'s, Time, Vec<((Key, Row, Time), Time, Diff)>>;
+pub type StampedRows<'s, T = Time> = Stream<'s, T, Vec<((Key, Row, Time), T, Diff)>>;
 
 /// One update of the reduce's input.
-pub type Entry = ((Key, GroupEntry), Time, Diff);
+pub type Entry<T = Time> = ((Key, GroupEntry), T, Diff);
 
 /// Hash-map key of the pre-aggregation. The group id is a 128-bit hash of the group values and
 /// is what the reduce itself groups by, so the group values are neither hashed nor compared
 /// here: only the group id, the arguments, the row id and the times.
-struct Slot {
+struct Slot<T> {
     group: Key,
     entry: GroupEntry,
-    time: Time,
+    time: T,
 }
 
-impl PartialEq for Slot {
+impl<T: Eq> PartialEq for Slot<T> {
     fn eq(&self, other: &Self) -> bool {
         self.group == other.group
             && self.time == other.time
@@ -41,9 +42,9 @@ impl PartialEq for Slot {
     }
 }
 
-impl Eq for Slot {}
+impl<T: Eq> Eq for Slot<T> {}
 
-impl Hash for Slot {
+impl<T: Hash> Hash for Slot<T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u128(self.group.0);
         if !self.entry.1.is_empty() {
@@ -51,23 +52,27 @@ impl Hash for Slot {
         }
         state.write_u128(self.entry.2 .0);
         state.write_u64(self.entry.3);
-        state.write_u64(self.time);
+        self.time.hash(state);
     }
 }
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// Merged entries waiting to leave, per capability.
+type Pending<T> = Vec<(Capability<T>, FastMap<Slot<T>, Diff>)>;
+
 /// Turns input rows into reduce entries with `make` (which may drop a row by returning
 /// `None`) and merges equal entries per activation before they leave the worker.
-pub fn preaggregate<'s, F>(rows: StampedRows<'s>, mut make: F) -> Stream<'s, Time, Vec<Entry>>
+pub fn preaggregate<'s, T, F>(rows: StampedRows<'s, T>, mut make: F) -> Stream<'s, T, Vec<Entry<T>>>
 where
+    T: EngineTime,
     F: FnMut(Key, &Row, Time) -> Option<(Key, GroupEntry)> + 'static,
 {
-    rows.unary::<CapacityContainerBuilder<Vec<Entry>>, _, _, _>(
+    rows.unary::<CapacityContainerBuilder<Vec<Entry<T>>>, _, _, _>(
         Pipeline,
         "PreAggregate",
         move |_, _| {
-            let mut pending: Vec<(Capability<Time>, FastMap<Slot, Diff>)> = Vec::new();
+            let mut pending: Pending<T> = Vec::new();
             move |input, output| {
                 input.for_each(|capability, data| {
                     let position = match pending

@@ -7,14 +7,15 @@ use differential_dataflow::AsCollection;
 use super::errors::Reporter;
 use super::ops::{compile_all, eval_row};
 use timely::dataflow::operators::vec::Map;
+use timely::dataflow::Stream;
 
-use super::preaggregate::preaggregate;
+use super::preaggregate::{preaggregate, StampedRows};
 use super::reducers::{GroupEntry, Reducer};
 use super::stamp::stamp_insertion_times;
-use super::Coll;
+use super::{Coll, CollIn, EngineTime};
 use crate::error::EngineError;
 use crate::plan::{Expr, ReducerSpec};
-use crate::value::{Key, Row, Value};
+use crate::value::{Diff, Key, Row, Value};
 
 /// Groups `input` by `keys` and computes `reducers`; `output` is evaluated over
 /// `[group values..., reducer results...]`. Result ids are `Key::for_values(group values)`.
@@ -26,6 +27,50 @@ pub fn group_by<'s>(
     output: &[Expr],
     reporter: Reporter,
 ) -> Result<Coll<'s>, EngineError> {
+    let shape = GroupShape {
+        input_width,
+        keys,
+        specs,
+        output,
+    };
+    group_by_in(input, shape, reporter, |rows| {
+        Ok(stamp_insertion_times(rows))
+    })
+}
+
+/// The shape of a `groupBy().reduce()`: input width, grouping keys, reducers, output columns.
+pub struct GroupShape<'a> {
+    /// Number of input columns.
+    pub input_width: usize,
+    /// Grouping expressions over the input row.
+    pub keys: &'a [Expr],
+    /// Reducers.
+    pub specs: &'a [ReducerSpec],
+    /// Output columns over `[group values..., reducer results...]`.
+    pub output: &'a [Expr],
+}
+
+/// Row updates of a collection at timestamp `T`.
+pub type RowStream<'s, T> = Stream<'s, T, Vec<((Key, Row), T, Diff)>>;
+
+/// [`group_by`] at any timestamp. `stamp` gives rows their insertion times when a reducer
+/// (`earliest`/`latest`) needs them, or refuses (inside an iteration).
+pub fn group_by_in<'s, T, S>(
+    input: CollIn<'s, T>,
+    shape: GroupShape<'_>,
+    reporter: Reporter,
+    stamp: S,
+) -> Result<CollIn<'s, T>, EngineError>
+where
+    T: EngineTime,
+    S: FnOnce(RowStream<'s, T>) -> Result<StampedRows<'s, T>, EngineError>,
+{
+    let GroupShape {
+        input_width,
+        keys,
+        specs,
+        output,
+    } = shape;
     let key_exprs = compile_all(keys)?;
     let mut arg_exprs = Vec::new();
     let mut reducers = Vec::new();
@@ -46,7 +91,7 @@ pub fn group_by<'s>(
     let empty: Row = Arc::from(Vec::<Value>::new());
     let mut entry_reporter = reporter.clone();
     let stamped = if needs_time {
-        stamp_insertion_times(input.inner)
+        stamp(input.inner)?
     } else {
         input
             .inner

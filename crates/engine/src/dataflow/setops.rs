@@ -6,24 +6,27 @@ use std::sync::Arc;
 use differential_dataflow::VecCollection;
 
 use super::errors::Reporter;
-use super::Coll;
+use super::{CollIn, EngineTime};
 use crate::error::EngineError;
 use crate::expr::compile;
 use crate::plan::Expr;
-use crate::value::{Diff, Key, Time, Value};
+use crate::value::{Diff, Key, Value};
 
 /// The distinct ids of a table.
-pub fn ids<'s>(table: Coll<'s>) -> VecCollection<'s, Time, Key, Diff> {
+pub fn ids<'s, T: EngineTime>(table: CollIn<'s, T>) -> VecCollection<'s, T, Key, Diff> {
     table.map(|(key, _)| key).distinct()
 }
 
 /// Rows of `input` whose id is not in `other`.
-pub fn difference<'s>(input: Coll<'s>, other: Coll<'s>) -> Coll<'s> {
+pub fn difference<'s, T: EngineTime>(input: CollIn<'s, T>, other: CollIn<'s, T>) -> CollIn<'s, T> {
     input.antijoin(ids(other))
 }
 
 /// Rows of `input` whose id is in every one of `others` (`intersect`, `restrict`).
-pub fn intersect<'s>(input: Coll<'s>, others: Vec<Coll<'s>>) -> Coll<'s> {
+pub fn intersect<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
+    others: Vec<CollIn<'s, T>>,
+) -> CollIn<'s, T> {
     others
         .into_iter()
         .fold(input, |acc, other| acc.semijoin(ids(other)))
@@ -31,12 +34,12 @@ pub fn intersect<'s>(input: Coll<'s>, others: Vec<Coll<'s>>) -> Coll<'s> {
 
 /// Rows of `input` whose id is the value of `pointer` in some row of `indexer`. `None`
 /// pointers select nothing; a non-pointer value is logged.
-pub fn having<'s>(
-    input: Coll<'s>,
-    indexer: Coll<'s>,
+pub fn having<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
+    indexer: CollIn<'s, T>,
     pointer: &Expr,
     mut reporter: Reporter,
-) -> Result<Coll<'s>, EngineError> {
+) -> Result<CollIn<'s, T>, EngineError> {
     let pointer = compile(pointer)?;
     let wanted = indexer
         .flat_map(move |(key, row)| {
@@ -56,18 +59,21 @@ pub fn having<'s>(
 }
 
 /// `updateRows`: rows of `update` replace rows of `input` with the same id and add the others.
-pub fn update_rows<'s>(input: Coll<'s>, update: Coll<'s>) -> Coll<'s> {
+pub fn update_rows<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
+    update: CollIn<'s, T>,
+) -> CollIn<'s, T> {
     input.antijoin(ids(update.clone())).concat(update)
 }
 
 /// `updateCells`: for ids in both tables, column `c` of the result is `update`'s column
 /// `columns[c]` when given, else `input`'s. Rows of `update` whose id is not in `input`
 /// are ignored.
-pub fn update_cells<'s>(
-    input: Coll<'s>,
-    update: Coll<'s>,
+pub fn update_cells<'s, T: EngineTime>(
+    input: CollIn<'s, T>,
+    update: CollIn<'s, T>,
     columns: Vec<Option<usize>>,
-) -> Coll<'s> {
+) -> CollIn<'s, T> {
     let kept = input.clone().antijoin(ids(update.clone()));
     let merged = input.join_map(update, move |key, old, new| {
         let cells: Vec<Value> = columns

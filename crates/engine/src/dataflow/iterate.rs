@@ -1,0 +1,332 @@
+//! `tb.iterate`: the fixed point of named tables, built as a differential iterative scope
+//! (timely `iterative` + differential `Variable`s) nested in the outer dataflow.
+//!
+//! Each variable `x` starts as its initial table; the body computes `f(x)`; the
+//! difference `f(x) - initial` is fed back one round later, so round `r + 1` sees
+//! `f` applied `r + 1` times. The result is consolidated before it is fed back (so
+//! cancelling updates cannot circulate forever) and leaves the scope as the fixed point.
+//! An iteration limit drops the feedback from round `limit - 1` on, which leaves exactly
+//! `f` applied `limit` times. Everything stays incremental in outer time: a change of an
+//! input at commit `t` re-runs only the rounds it affects.
+//!
+//! The body is built by [`build_inner`], generic over the timestamp; operators that depend
+//! on outer time or on the host (sources, user functions, `sort`, `earliest`/`latest`,
+//! nested iterations) are refused with a plan error naming them.
+
+use std::collections::HashMap;
+
+use differential_dataflow::operators::iterate::Variable;
+use differential_dataflow::AsCollection;
+use timely::dataflow::operators::vec::Filter;
+use timely::order::Product;
+
+use super::errors::ErrorBuffer;
+use super::{flatten, input_of, ix, join, op_name, ops, reduce, setops};
+use super::{Coll, CollIn, EngineTime};
+use crate::error::EngineError;
+use crate::plan::{Node, Op};
+use crate::value::Time;
+
+/// The timestamp inside an iteration: (commit time, round).
+pub type Inner = Product<Time, u64>;
+
+/// The results of the plan's `Iterate` nodes, by node index, for `IterateOutput` to read.
+#[derive(Default)]
+pub struct Iterated<'s> {
+    results: HashMap<usize, Vec<Coll<'s>>>,
+}
+
+impl<'s> Iterated<'s> {
+    /// Builds the `Iterate` node `node` (at plan index `index`) over the outer collections
+    /// `colls`; returns its first variable's fixed point (the node's own collection).
+    pub fn build(
+        &mut self,
+        index: usize,
+        colls: &[Coll<'s>],
+        node: &Node,
+        errors: &ErrorBuffer,
+    ) -> Result<Coll<'s>, EngineError> {
+        let Op::Iterate {
+            inputs,
+            variables,
+            body,
+            results,
+            limit,
+        } = &node.op
+        else {
+            return Err(misplaced(&node.op));
+        };
+        check(inputs.len(), *variables, body, results, *limit)?;
+        let outer: Vec<Coll<'s>> = inputs
+            .iter()
+            .map(|i| input_of(colls, *i).cloned())
+            .collect::<Result<_, _>>()?;
+        let fixed = iterate(outer, *variables, body, results, *limit, errors)?;
+        let first = fixed[0].clone();
+        self.results.insert(index, fixed);
+        Ok(first)
+    }
+
+    /// Variable `index`'s fixed point from the `Iterate` node at plan index `iterate`.
+    pub fn output(&self, iterate: usize, index: usize) -> Result<Coll<'s>, EngineError> {
+        self.results
+            .get(&iterate)
+            .and_then(|r| r.get(index))
+            .cloned()
+            .ok_or_else(|| {
+                EngineError::Plan(format!(
+                    "iterate output {index} of node {iterate}, which is not an earlier iterate"
+                ))
+            })
+    }
+}
+
+/// The error for an iterate-only operator met where it does not belong.
+pub fn misplaced(op: &Op) -> EngineError {
+    EngineError::Plan(format!(
+        "{} is only valid as part of an iterate",
+        op_name(op)
+    ))
+}
+
+/// Checks an iterate's shape and that its body uses only operators that can run inside an
+/// iteration, before anything is built.
+fn check(
+    inputs: usize,
+    variables: usize,
+    body: &[Node],
+    results: &[usize],
+    limit: Option<u64>,
+) -> Result<(), EngineError> {
+    if variables == 0 || variables > inputs || results.len() != variables {
+        return Err(EngineError::Plan(format!(
+            "iterate: {variables} variables, {inputs} inputs and {} results do not fit",
+            results.len()
+        )));
+    }
+    if limit == Some(0) {
+        return Err(EngineError::Plan(
+            "iterate: the iteration limit must be at least 1".into(),
+        ));
+    }
+    if let Some(bad) = results.iter().find(|r| **r >= body.len()) {
+        return Err(EngineError::Plan(format!(
+            "iterate: result {bad} is not a body node"
+        )));
+    }
+    for node in body {
+        if let Op::IterateInput { index } = node.op {
+            if index >= inputs {
+                return Err(EngineError::Plan(format!(
+                    "iterate: body reads input {index} of {inputs}"
+                )));
+            }
+        } else if let Some(why) = unsupported(&node.op) {
+            let at = node
+                .trace
+                .as_deref()
+                .map(|t| format!(" (at {t})"))
+                .unwrap_or_default();
+            return Err(EngineError::Plan(format!(
+                "{} is not supported inside iterate: {why}{at}",
+                op_name(&node.op)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Why an operator cannot run inside an iteration, or `None` when it can.
+pub fn unsupported(op: &Op) -> Option<&'static str> {
+    match op {
+        Op::Select { .. }
+        | Op::Filter { .. }
+        | Op::Reindex { .. }
+        | Op::Join { .. }
+        | Op::Concat { .. }
+        | Op::ConcatReindex { .. }
+        | Op::Flatten { .. }
+        | Op::UpdateRows { .. }
+        | Op::UpdateCells { .. }
+        | Op::Difference { .. }
+        | Op::Intersect { .. }
+        | Op::Having { .. }
+        | Op::Ix { .. }
+        | Op::Rekey { .. }
+        | Op::IterateInput { .. } => None,
+        Op::GroupBy { reducers, .. } => reducers
+            .iter()
+            .any(|r| matches!(r.kind.as_str(), "earliest" | "latest"))
+            .then_some("earliest/latest depend on commit times"),
+        Op::Static { .. } | Op::Source { .. } | Op::ErrorLog => {
+            Some("inputs cannot be created inside the iteration")
+        }
+        Op::Udf { .. } => Some("JavaScript functions cannot run inside the iteration"),
+        Op::Sort { .. } => Some("sort is built for commit times only"),
+        Op::Iterate { .. } | Op::IterateOutput { .. } => Some("iterations cannot be nested"),
+        #[allow(unreachable_patterns)]
+        _ => Some("this operator is built for commit times only"),
+    }
+}
+
+/// Builds the iterative scope; returns each variable's fixed point in the outer scope.
+fn iterate<'s>(
+    inputs: Vec<Coll<'s>>,
+    variables: usize,
+    body: &[Node],
+    results: &[usize],
+    limit: Option<u64>,
+    errors: &ErrorBuffer,
+) -> Result<Vec<Coll<'s>>, EngineError> {
+    let outer = inputs[0].inner.scope();
+    outer.iterative::<u64, _, _>(|inner| {
+        let step = Product::new(0, 1);
+        let mut loops = Vec::with_capacity(variables);
+        let mut entered = Vec::with_capacity(inputs.len());
+        for (position, input) in inputs.into_iter().enumerate() {
+            let initial: CollIn<'_, Inner> = input.enter(inner);
+            if position < variables {
+                let (variable, previous) = Variable::new(inner, step);
+                entered.push(previous.concat(initial.clone()));
+                loops.push((variable, initial));
+            } else {
+                entered.push(initial);
+            }
+        }
+        let mut colls: Vec<CollIn<'_, Inner>> = Vec::with_capacity(body.len());
+        for node in body {
+            let coll = match &node.op {
+                Op::IterateInput { index } => entered[*index].clone(),
+                _ => build_inner(&colls, body, node, errors)?,
+            };
+            colls.push(coll);
+        }
+        let mut fixed = Vec::with_capacity(variables);
+        for ((variable, initial), result) in loops.into_iter().zip(results) {
+            let result = colls[*result].clone().consolidate();
+            let next = result.clone().concat(initial.negate());
+            let next = match limit {
+                Some(limit) => next
+                    .inner
+                    .filter(move |(_, time, _)| time.inner + 1 < limit)
+                    .as_collection(),
+                None => next,
+            };
+            variable.set(next);
+            fixed.push(result.leave(outer));
+        }
+        Ok(fixed)
+    })
+}
+
+/// Builds one body node at any timestamp (the generic twin of the outer `build_operator`).
+pub fn build_inner<'s, T: EngineTime>(
+    colls: &[CollIn<'s, T>],
+    body: &[Node],
+    node: &Node,
+    errors: &ErrorBuffer,
+) -> Result<CollIn<'s, T>, EngineError> {
+    let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
+    let get = |index: usize| {
+        colls.get(index).cloned().ok_or_else(|| {
+            EngineError::Plan(format!("node reads node {index}, which is not before it"))
+        })
+    };
+    let all = |inputs: &[usize]| {
+        inputs
+            .iter()
+            .map(|i| get(*i))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let width = |index: usize| body.get(index).map_or(0, |n| n.columns.len());
+    Ok(match &node.op {
+        Op::Select { input, exprs } => ops::select(get(*input)?, exprs, reporter)?,
+        Op::Filter { input, predicate } => ops::filter(get(*input)?, predicate, reporter)?,
+        Op::Reindex { input, keys } => ops::reindex(get(*input)?, keys, reporter)?,
+        Op::GroupBy {
+            input,
+            keys,
+            reducers,
+            output,
+        } => reduce::group_by_in(
+            get(*input)?,
+            reduce::GroupShape {
+                input_width: width(*input),
+                keys,
+                specs: reducers,
+                output,
+            },
+            reporter,
+            |_| {
+                Err(EngineError::Plan(
+                    "reduce: earliest/latest are not supported inside iterate".into(),
+                ))
+            },
+        )?,
+        Op::Join {
+            left,
+            right,
+            kind,
+            left_keys,
+            right_keys,
+            output,
+            id,
+        } => join::join(
+            join::JoinInputs {
+                left: get(*left)?,
+                right: get(*right)?,
+                left_width: width(*left),
+                right_width: width(*right),
+            },
+            *kind,
+            left_keys,
+            right_keys,
+            output,
+            *id,
+            reporter,
+        )?,
+        Op::Concat { inputs } => ops::concat(all(inputs)?, false),
+        Op::ConcatReindex { inputs } => ops::concat(all(inputs)?, true),
+        Op::Flatten { input, column } => flatten::flatten(get(*input)?, *column, reporter),
+        Op::UpdateRows { input, update } => setops::update_rows(get(*input)?, get(*update)?),
+        Op::UpdateCells {
+            input,
+            update,
+            columns,
+        } => setops::update_cells(get(*input)?, get(*update)?, columns.clone()),
+        Op::Difference { input, other } => setops::difference(get(*input)?, get(*other)?),
+        Op::Intersect { input, others } => setops::intersect(get(*input)?, all(others)?),
+        Op::Having {
+            input,
+            indexer,
+            pointer,
+        } => setops::having(get(*input)?, get(*indexer)?, pointer, reporter)?,
+        Op::Ix {
+            source,
+            indexer,
+            pointer,
+            optional,
+        } => ix::ix(
+            ix::IxInputs {
+                source: get(*source)?,
+                source_width: width(*source),
+                indexer: get(*indexer)?,
+            },
+            pointer,
+            *optional,
+            reporter,
+        )?,
+        Op::Rekey {
+            input,
+            pointer,
+            exprs,
+        } => ix::rekey(get(*input)?, pointer, exprs, reporter)?,
+        other => {
+            let why = unsupported(other).unwrap_or("it has no generic form");
+            return Err(EngineError::Plan(format!(
+                "{} is not supported inside iterate: {why}",
+                op_name(other)
+            )));
+        }
+    })
+}

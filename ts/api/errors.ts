@@ -9,6 +9,8 @@ export type TributaryErrorCode =
   | "DIFFERENT_TABLE"
   | "INVALID_ARGUMENT"
   | "NOT_GROUPED"
+  | "NOT_SUPPORTED"
+  | "UNSUPPORTED_IN_ITERATE"
   | "NATIVE";
 
 /** A mistake in the program (found while building the pipeline) or an engine failure. */

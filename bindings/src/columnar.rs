@@ -8,6 +8,7 @@
 //! - per column: `u32 kind`, `u32 payload bytes`, then the payload, padded to 8 bytes:
 //!   - [`KIND_F64`]: `rows × f64` (every cell a float, or an int a JS number holds exactly);
 //!   - [`KIND_STR`]: `(rows + 1) × u32` UTF-8 offsets, padded to 8, then the UTF-8 bytes;
+//!   - [`KIND_ASCII`]: as [`KIND_STR`], every byte ASCII (JS decodes the text once and slices it);
 //!   - [`KIND_BOOL`]: `rows` bytes of 0/1;
 //!   - [`KIND_JSON`]: a JSON array of the cells in the tagged encoding of `encode.rs`
 //!     (any other mix: nulls, errors, pointers, datetimes …).
@@ -24,6 +25,8 @@ pub const KIND_F64: u32 = 1;
 pub const KIND_STR: u32 = 2;
 /// A column of booleans.
 pub const KIND_BOOL: u32 = 3;
+/// A column of strings whose bytes are all ASCII (byte offsets are also UTF-16 offsets).
+pub const KIND_ASCII: u32 = 5;
 /// Any other column, as tagged JSON.
 pub const KIND_JSON: u32 = 4;
 
@@ -53,13 +56,18 @@ pub fn encode_batch(
     for column in 0..columns {
         let cell = |n: usize| changes[n].1.get(column).unwrap_or(&Value::None);
         let kind = column_kind((0..rows).map(cell));
+        let kind_at = out.len();
         push_u32(&mut out, kind);
         let length_at = out.len();
         push_u32(&mut out, 0);
         let start = out.len();
         match kind {
             KIND_F64 => (0..rows).for_each(|n| push_f64(&mut out, cell(n))),
-            KIND_STR => push_strings(&mut out, (0..rows).map(cell)),
+            KIND_STR => {
+                if push_strings(&mut out, (0..rows).map(cell)) {
+                    out[kind_at..kind_at + 4].copy_from_slice(&KIND_ASCII.to_le_bytes());
+                }
+            }
             KIND_BOOL => {
                 out.extend((0..rows).map(|n| u8::from(matches!(cell(n), Value::Bool(true)))))
             }
@@ -103,7 +111,8 @@ fn push_f64(out: &mut Vec<u8>, cell: &Value) {
     out.extend_from_slice(&number.to_le_bytes());
 }
 
-fn push_strings<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a Value> + Clone) {
+/// Writes offsets and text; `true` when every byte of the text is ASCII.
+fn push_strings<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a Value> + Clone) -> bool {
     let mut offset = 0u32;
     push_u32(out, 0);
     for cell in cells.clone() {
@@ -113,11 +122,13 @@ fn push_strings<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a Value> + 
         push_u32(out, offset);
     }
     pad8(out);
+    let text_start = out.len();
     for cell in cells {
         if let Value::Str(s) = cell {
             out.extend_from_slice(s.as_bytes());
         }
     }
+    out[text_start..].is_ascii()
 }
 
 fn push_json<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a Value>) {
@@ -177,7 +188,7 @@ mod tests {
             -3.0
         );
         let second = first + 8 + 16;
-        assert_eq!(u32_at(&bytes, second), KIND_STR);
+        assert_eq!(u32_at(&bytes, second), KIND_STR, "\"é\" is not ASCII");
         // offsets 0, 2, 4 ("é" is two bytes), padded to 16, then "abé"
         assert_eq!(u32_at(&bytes, second + 16), 4);
         assert_eq!(&bytes[second + 24..second + 28], "abé".as_bytes());
@@ -185,5 +196,8 @@ mod tests {
         assert_eq!(u32_at(&bytes, third), KIND_JSON);
         assert_eq!(&bytes[third + 8..third + 19], b"[true,null]");
         assert_eq!(bytes.len() % 8, 0);
+        let ascii = vec![(Key(1), row(1, "ab", None), 1)];
+        let bytes = encode_batch(1, 1, 3, &ascii);
+        assert_eq!(u32_at(&bytes, 24 + 16 + 8 + 8 + 8), KIND_ASCII);
     }
 }

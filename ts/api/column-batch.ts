@@ -32,6 +32,7 @@ const VERSION = 1;
 const KIND_F64 = 1;
 const KIND_STR = 2;
 const KIND_BOOL = 3;
+const KIND_ASCII = 5;
 
 /** The sink id a columnar event is addressed to. */
 export function batchSink(buffer: Buffer): number {
@@ -96,6 +97,17 @@ function readColumn(
         strings[i] = buffer.toString("utf8", text + start, text + end);
         start = end;
       }
+      return strings;
+    }
+    case KIND_ASCII: {
+      // One decode of the whole text, then slices: byte offsets are character offsets here.
+      const text = at + align8((rows + 1) * 4);
+      const base = buffer.readUInt32LE(at);
+      const all = buffer.toString("latin1", text + base, text + buffer.readUInt32LE(at + rows * 4));
+      const offsets = new Uint32Array(rows + 1);
+      for (let i = 0; i <= rows; i++) offsets[i] = buffer.readUInt32LE(at + i * 4) - base;
+      const strings = new Array<string>(rows);
+      for (let i = 0; i < rows; i++) strings[i] = all.slice(offsets[i], offsets[i + 1]);
       return strings;
     }
     case KIND_BOOL: {

@@ -5,7 +5,8 @@
 import { join } from "node:path";
 import * as tb from "tributary";
 
-const [stateDir, brokers, topic, outDir, connectionString, tableName, threads] = process.argv.slice(2);
+const [stateDir, brokers, topic, outDir, connectionString, tableName, threads] =
+  process.argv.slice(2);
 
 const Order = tb.schema({ id: tb.types.int, customer: tb.types.str, amount: tb.types.int });
 
@@ -21,7 +22,11 @@ const orders = tb.io.kafka.read({
 });
 const totals = orders
   .groupBy(orders.customer)
-  .reduce({ customer: orders.customer, total: tb.reducers.sum(orders.amount), n: tb.reducers.count() });
+  .reduce({
+    customer: orders.customer,
+    total: tb.reducers.sum(orders.amount),
+    n: tb.reducers.count(),
+  });
 
 tb.io.jsonlines.write(totals, join(outDir, "totals.jsonl"));
 tb.io.jsonlines.write(orders, join(outDir, "orders.jsonl"));
@@ -35,6 +40,9 @@ tb.io.postgres.write(totals, {
 
 await tb.run({
   threads: Number(threads),
-  persistence: tb.persistence.config({ backend: tb.persistence.fs(stateDir), snapshotIntervalMs: 150 }),
+  persistence: tb.persistence.config({
+    backend: tb.persistence.fs(stateDir),
+    snapshotIntervalMs: 150,
+  }),
 });
 process.stdout.write("stopped\n");

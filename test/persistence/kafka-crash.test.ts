@@ -128,7 +128,15 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const out = join(root, "out");
     mkdirSync(out);
     const table = `kafka_crash_${threads}`;
-    const args = [join(root, "state"), kafka.brokers, topic, out, pg.connectionString, table, String(threads)];
+    const args = [
+      join(root, "state"),
+      kafka.brokers,
+      topic,
+      out,
+      pg.connectionString,
+      table,
+      String(threads),
+    ];
     const totals: LoggedChange[][] = [];
     const orders: LoggedChange[][] = [];
     const keep = (run: number) => {
@@ -153,7 +161,8 @@ describe.each(THREADS)("threads=%i", (threads) => {
       const { child, exited } = startChild(args);
       // Most kills hit a running pipeline (its outputs are open), a few hit its start.
       const early = run % 5 === 4;
-      if (!early) await until(() => existsSync(join(out, "orders.jsonl")), "the child's outputs", 30_000);
+      if (!early)
+        await until(() => existsSync(join(out, "orders.jsonl")), "the child's outputs", 30_000);
       const killAt = Date.now() + (early ? random() * 400 : 100 + random() * 900);
       while (Date.now() < killAt) {
         if (random() < 0.6) await producer.step();
@@ -179,13 +188,17 @@ describe.each(THREADS)("threads=%i", (threads) => {
     }
     const expected = producer.expected();
     const tableRows = () => pg.query(`SELECT customer, total, n FROM ${table} ORDER BY customer`);
-    await until(() => {
-      try {
-        return JSON.stringify(tableRows().map((r) => r.join(","))) === JSON.stringify(expected);
-      } catch {
-        return false; // the table may not exist yet
-      }
-    }, "the PostgreSQL table to catch up", 30_000);
+    await until(
+      () => {
+        try {
+          return JSON.stringify(tableRows().map((r) => r.join(","))) === JSON.stringify(expected);
+        } catch {
+          return false; // the table may not exist yet
+        }
+      },
+      "the PostgreSQL table to catch up",
+      30_000,
+    );
     await until(
       () => fold(readChanges(join(out, "orders.jsonl"))).size > 0,
       "the last orders log",
@@ -204,13 +217,20 @@ describe.each(THREADS)("threads=%i", (threads) => {
 
     expect(rewinds).toBeGreaterThanOrEqual(2);
     // The kills hit running pipelines, and the state was compacted along the way.
-    expect(orders.slice(0, -1).filter((log) => log.length > 0).length).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(orders.slice(0, -1).filter((log) => log.length > 0).length).toBeGreaterThanOrEqual(
+      KILLS / 2,
+    );
     expect(filesUnder(join(root, "state")).some((f) => f.endsWith(".snap"))).toBe(true);
     expect(totalRows(combined(totals))).toEqual(expected);
     expect(tableRows().map((r) => r.join(","))).toEqual(expected);
     // Every produced message is in the change logs, and the orders log folds to exactly the
     // produced messages, each once (a message read twice would count 2 or appear twice).
-    const logged = new Set(orders.flat().filter((c) => c.diff === 1).map((c) => c.id as number));
+    const logged = new Set(
+      orders
+        .flat()
+        .filter((c) => c.diff === 1)
+        .map((c) => c.id as number),
+    );
     expect(producer.ids.filter((id) => !logged.has(id))).toEqual([]);
     const finalOrders = fold(combined(orders));
     expect([...finalOrders.values()].every((n) => n === 1)).toBe(true);

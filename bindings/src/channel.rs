@@ -253,8 +253,7 @@ impl SourceReader for ChannelReader {
                 None => break,
                 Some(Pending::Offset(offset)) => self.offset = Some(offset),
                 Some(Pending::Row(object)) => {
-                    let deletion =
-                        object.get(DELETE_MARK) == Some(&serde_json::Value::Bool(true));
+                    let deletion = object.get(DELETE_MARK) == Some(&serde_json::Value::Bool(true));
                     if deletion && self.primary_key.is_empty() {
                         let position = self.next_position;
                         self.next_position += 1;

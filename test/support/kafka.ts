@@ -74,6 +74,8 @@ export interface KafkaBroker {
   readonly brokers: string;
   /** Creates a topic with this many partitions. */
   createTopic(topic: string, partitions?: number): void;
+  /** Moves an inactive consumer group's committed offsets of `topic` back to the earliest ones. */
+  rewindGroup(group: string, topic: string): void;
   /** Stops the broker process (the log directory stays). */
   stop(): Promise<void>;
   /** Starts it again on the same ports and log directory; resolves when it accepts clients. */
@@ -187,6 +189,19 @@ export async function startKafka(partitions = 4): Promise<KafkaBroker> {
         String(partitions),
         "--replication-factor",
         "1",
+      ]);
+    },
+    rewindGroup(group: string, topic: string): void {
+      tool(classpath, "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", [
+        "--bootstrap-server",
+        brokers,
+        "--group",
+        group,
+        "--topic",
+        topic,
+        "--reset-offsets",
+        "--to-earliest",
+        "--execute",
       ]);
     },
     stop,

@@ -5,6 +5,8 @@
 //! no group rebalancing); it starts at the group's committed offsets (else `startFrom`) and
 //! commits offsets back to the broker only once every output has finished the time that
 //! contains them ([`SourceReader::committed`](tributary_engine::connector::SourceReader)).
+//! With persistence the offsets logged with each commit win: a restarted run seeks its
+//! partitions to them (the others start as above), so replayed messages are not read again.
 //! Row ids without a primary key are `Key::for_position(xxh3("topic:partition"), offset)`.
 //!
 //! Sink: every change becomes one JSON message (the columns, `time`, `diff`), keyed by a
@@ -15,6 +17,7 @@ mod connect;
 mod decode;
 mod options;
 mod reader;
+mod resume;
 mod writer;
 
 pub use options::{

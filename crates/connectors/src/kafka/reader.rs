@@ -15,6 +15,7 @@ use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Time, Value};
 use super::connect::topic_partitions;
 use super::decode::{Decoder, MessageAt};
 use super::options::{KafkaSourceOptions, StartFrom};
+use super::resume;
 
 /// Reads worker `worker`'s share (of `peers`) of the partitions of the topic `spec.path`.
 ///
@@ -97,6 +98,8 @@ pub fn open_kafka_source(
         .assign(&assignment)
         .map_err(|e| fail(format!("cannot assign partitions of `{topic}`: {e}")))?;
     Ok(Box::new(KafkaReader {
+        source_name: spec.name.clone(),
+        mine: mine.clone(),
         seeds: mine
             .iter()
             .map(|p| {
@@ -124,20 +127,24 @@ pub fn open_kafka_source(
 ///
 /// Offsets that were read but not yet committed are read again by the next run with the same
 /// group (at-least-once).
-struct KafkaReader {
-    topic: String,
-    consumer: BaseConsumer,
+pub(super) struct KafkaReader {
+    /// The source's name (in errors).
+    pub(super) source_name: String,
+    /// The partitions of this worker's share.
+    pub(super) mine: Vec<i32>,
+    pub(super) topic: String,
+    pub(super) consumer: BaseConsumer,
     decoder: Decoder,
     primary_key: Vec<usize>,
-    streaming: bool,
+    pub(super) streaming: bool,
     /// Seed of the position ids of each partition.
     seeds: HashMap<i32, u64>,
     /// Static reads: the end offset of each partition not yet read to its end.
     ends: HashMap<i32, i64>,
     /// The next offset to read in each partition that produced messages.
-    next: BTreeMap<i32, i64>,
+    pub(super) next: BTreeMap<i32, i64>,
     /// `next` at the last seal.
-    sealed_next: BTreeMap<i32, i64>,
+    pub(super) sealed_next: BTreeMap<i32, i64>,
     /// Positions to commit once their time is committed: (time, next offsets).
     sealed: VecDeque<(Time, BTreeMap<i32, i64>)>,
     cells: Vec<Value>,
@@ -178,6 +185,15 @@ impl KafkaReader {
 }
 
 impl SourceReader for KafkaReader {
+    fn offsets(&self) -> Option<Vec<u8>> {
+        // A static read is not persisted: it reads what the topic holds on every run.
+        self.streaming.then(|| resume::encode(&self.next))
+    }
+
+    fn resume(&mut self, offsets: &[u8], _live: &[(Key, Row)]) -> Result<(), SourceError> {
+        self.resume_at(offsets)
+    }
+
     fn poll(
         &mut self,
         out: &mut Vec<(Key, Row, Diff)>,
@@ -196,6 +212,10 @@ impl SourceReader for KafkaReader {
                 Some(Err(KafkaError::PartitionEOF(_))) | Some(Err(_)) => continue,
             };
             let (partition, offset) = (message.partition(), message.offset());
+            // Never read an offset twice (e.g. a message fetched before a resume's seek).
+            if self.next.get(&partition).is_some_and(|&next| offset < next) {
+                continue;
+            }
             if let Some(&end) = self.ends.get(&partition) {
                 if offset >= end {
                     continue;

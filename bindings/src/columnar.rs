@@ -144,7 +144,7 @@ fn push_json<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a Value>) {
 }
 
 fn pad8(out: &mut Vec<u8>) {
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push(0);
     }
 }
@@ -195,7 +195,7 @@ mod tests {
         let third = second + 8 + 24;
         assert_eq!(u32_at(&bytes, third), KIND_JSON);
         assert_eq!(&bytes[third + 8..third + 19], b"[true,null]");
-        assert_eq!(bytes.len() % 8, 0);
+        assert!(bytes.len().is_multiple_of(8));
         let ascii = vec![(Key(1), row(1, "ab", None), 1)];
         let bytes = encode_batch(1, 1, 3, &ascii);
         assert_eq!(u32_at(&bytes, 24 + 16 + 8 + 8 + 8), KIND_ASCII);

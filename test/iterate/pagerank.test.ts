@@ -7,7 +7,7 @@
 
 import * as tb from "tributary";
 import { describe, expect, it } from "vitest";
-import { type AnyRow, replay, THREADS } from "../helpers.js";
+import { type AnyRow, replay, seededRandom, THREADS } from "../helpers.js";
 
 type Edges = tb.Table<{ u: number; v: number }>;
 
@@ -67,21 +67,9 @@ function reference(edges: ReadonlyArray<[number, number]>, steps: number): AnyRo
   return [...rank.entries()].map(([node, r]) => ({ node, rank: r }));
 }
 
-/** A small deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random distinct edges, streamed in commits; some are removed in later commits. */
 function history(seed: number, nodes: number, commits: number, perCommit: number) {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const live = new Map<string, [number, number]>();
   const lines: string[] = [];
   const snapshots: Array<[number, Array<[number, number]>]> = [];

@@ -5,14 +5,23 @@
  * runs (a time written again by a later run replaces the earlier copy) fold to the same state
  * as the uninterrupted result, every input row is in the logs, and the table is exact.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { THREADS, tmpDir } from "../helpers.js";
+import { seededRandom, THREADS, tmpDir } from "../helpers.js";
 import { type PostgresServer, startPostgres } from "../support/postgres.js";
-import { filesUnder, fold, type LoggedChange, readChanges, until } from "./support.js";
+import {
+  combineRuns,
+  filesUnder,
+  fold,
+  foldedRows,
+  type LoggedChange,
+  readChanges,
+  sleep,
+  startChild,
+  until,
+} from "./support.js";
 
 const CHILD = fileURLToPath(new URL("./crash-child.mjs", import.meta.url));
 const KILLS = 10;
@@ -24,18 +33,6 @@ beforeAll(async () => {
   pg = await startPostgres();
 }, 60_000);
 afterAll(() => pg?.stop());
-
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The input being written: orders to three files, customer upserts to one, and the oracle. */
 class Input {
@@ -72,7 +69,10 @@ class Input {
       const customer = this.pick(CUSTOMERS.slice(0, 5)); // "fay" never gets a region
       const region = this.pick(REGIONS);
       this.regions.set(customer, region);
-      appendFileSync(join(this.dir, "customers", "c.jsonl"), `${JSON.stringify({ customer, region })}\n`);
+      appendFileSync(
+        join(this.dir, "customers", "c.jsonl"),
+        `${JSON.stringify({ customer, region })}\n`,
+      );
     }
   }
   /** The report an uninterrupted run ends with: `customer,region,total,n`, sorted. */
@@ -86,48 +86,10 @@ class Input {
   }
 }
 
-/** The state of a change log written over several runs: a later run's copy of a time wins. */
-function combined(runs: readonly LoggedChange[][]): LoggedChange[] {
-  const byTime = new Map<number, LoggedChange[]>();
-  for (const changes of runs) {
-    const mine = new Map<number, LoggedChange[]>();
-    for (const c of changes) mine.set(c.time, [...(mine.get(c.time) ?? []), c]);
-    for (const [time, cs] of mine) byTime.set(time, cs);
-  }
-  return [...byTime.values()].flat();
-}
-
-function reportRows(changes: readonly LoggedChange[]): string[] {
-  const out: string[] = [];
-  for (const [key, count] of fold(changes)) {
-    const row = Object.fromEntries(JSON.parse(key) as Array<[string, unknown]>);
-    for (let i = 0; i < count; i++) out.push(`${row.customer},${row.region},${row.total},${row.n}`);
-    if (count < 0) out.push(`NEGATIVE ${key}`);
-  }
-  return out.sort();
-}
-
-function startChild(args: string[]): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [CHILD, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d) => {
-    stderr += String(d);
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      if (code !== 0 && code !== null) console.error(`crash child exited ${code}: ${stderr}`);
-      resolve(code);
-    }),
-  );
-  return { child, exited };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe.each(THREADS)("threads=%i", (threads) => {
   it(`survives ${KILLS} SIGKILLs with nothing lost and an exact keyed table`, async () => {
     const root = tmpDir();
-    const random = rng(0x5eed + threads);
+    const random = seededRandom(0x5eed + threads);
     const input = new Input(join(root, "in"), random);
     const out = join(root, "out");
     mkdirSync(out);
@@ -151,7 +113,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     for (let run = 0; run < KILLS; run++) {
       rmSync(ordersLog, { force: true });
       rmSync(join(out, "report.jsonl"), { force: true });
-      const { child, exited } = startChild(args);
+      const { child, exited } = startChild(CHILD, args);
       // Most kills hit a running pipeline (its outputs are open), a few hit its start.
       const early = run % 5 === 4;
       if (!early) await until(() => existsSync(ordersLog), "the child's outputs", 30_000);
@@ -168,22 +130,29 @@ describe.each(THREADS)("threads=%i", (threads) => {
     // The last run sees the rest of the input and is stopped cleanly once it has caught up.
     rmSync(ordersLog, { force: true });
     rmSync(join(out, "report.jsonl"), { force: true });
-    const { child, exited } = startChild(args);
+    const { child, exited } = startChild(CHILD, args);
     for (let i = 0; i < 5; i++) {
       input.step();
       await sleep(30);
     }
     const expected = input.expected();
-    const table_rows = () => pg.query(`SELECT customer, region, total, n FROM ${table} ORDER BY customer`);
-    await until(() => {
-      try {
-        return JSON.stringify(table_rows().map((r) => r.join(","))) === JSON.stringify(expected);
-      } catch {
-        return false; // the table may not exist yet
-      }
-    }, "the PostgreSQL table to catch up", 30_000);
+    const table_rows = () =>
+      pg.query(`SELECT customer, region, total, n FROM ${table} ORDER BY customer`);
     await until(
-      () => reportRows(readChanges(join(out, "report.jsonl"))).length > 0 || expected.length === 0,
+      () => {
+        try {
+          return JSON.stringify(table_rows().map((r) => r.join(","))) === JSON.stringify(expected);
+        } catch {
+          return false; // the table may not exist yet
+        }
+      },
+      "the PostgreSQL table to catch up",
+      30_000,
+    );
+    await until(
+      () =>
+        foldedRows(readChanges(join(out, "report.jsonl")), ["customer", "region", "total", "n"])
+          .length > 0 || expected.length === 0,
       "the last report log",
     );
     await sleep(300);
@@ -191,19 +160,32 @@ describe.each(THREADS)("threads=%i", (threads) => {
     expect(await exited).toBe(0);
     keep(KILLS);
     if (process.env.TB_CRASH_DEBUG)
-      console.log(orders.map((o) => o.length), reports.map((r) => r.length), filesUnder(join(root, "state")));
+      console.log(
+        orders.map((o) => o.length),
+        reports.map((r) => r.length),
+        filesUnder(join(root, "state")),
+      );
 
     // The kills hit running pipelines: most killed runs had written output, and the state
     // was compacted into snapshots along the way.
-    expect(orders.slice(0, -1).filter((log) => log.length > 0).length).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(orders.slice(0, -1).filter((log) => log.length > 0).length).toBeGreaterThanOrEqual(
+      KILLS / 2,
+    );
     expect(filesUnder(join(root, "state")).some((f) => f.endsWith(".snap"))).toBe(true);
-    expect(reportRows(combined(reports))).toEqual(expected);
+    expect(foldedRows(combineRuns(reports), ["customer", "region", "total", "n"])).toEqual(
+      expected,
+    );
     expect(table_rows().map((r) => r.join(","))).toEqual(expected);
     // Every input row is in the change logs (at least once), and the orders log folds to
     // exactly the input.
-    const logged = new Set(orders.flat().filter((c) => c.diff === 1).map((c) => c.id as number));
+    const logged = new Set(
+      orders
+        .flat()
+        .filter((c) => c.diff === 1)
+        .map((c) => c.id as number),
+    );
     expect(input.ids.filter((id) => !logged.has(id))).toEqual([]);
-    const finalOrders = fold(combined(orders));
+    const finalOrders = fold(combineRuns(orders));
     expect([...finalOrders.values()].every((n) => n === 1)).toBe(true);
     expect(finalOrders.size).toBe(input.ids.length);
   }, 120_000);

@@ -7,16 +7,25 @@
  * replayed log ends: at the end the change logs of all runs fold to the expected sums, every
  * produced message is in them, none is counted twice, and the table is exact.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tb from "tributary";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { THREADS, tmpDir } from "../helpers.js";
+import { seededRandom, THREADS, tmpDir } from "../helpers.js";
 import { type KafkaBroker, startKafka } from "../support/kafka.js";
 import { type PostgresServer, startPostgres } from "../support/postgres.js";
-import { filesUnder, fold, type LoggedChange, readChanges, until } from "./support.js";
+import {
+  combineRuns,
+  filesUnder,
+  fold,
+  foldedRows,
+  type LoggedChange,
+  readChanges,
+  sleep,
+  startChild,
+  until,
+} from "./support.js";
 
 const CHILD = fileURLToPath(new URL("./kafka-crash-child.mjs", import.meta.url));
 const KILLS = 10;
@@ -32,18 +41,6 @@ afterAll(async () => {
   pg?.stop();
   await kafka?.destroy();
 });
-
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The orders produced to the topic (keyed by id, so spread over the partitions) and the oracle. */
 class Producer {
@@ -80,48 +77,10 @@ class Producer {
   }
 }
 
-/** The state of a change log written over several runs: a later run's copy of a time wins. */
-function combined(runs: readonly LoggedChange[][]): LoggedChange[] {
-  const byTime = new Map<number, LoggedChange[]>();
-  for (const changes of runs) {
-    const mine = new Map<number, LoggedChange[]>();
-    for (const c of changes) mine.set(c.time, [...(mine.get(c.time) ?? []), c]);
-    for (const [time, cs] of mine) byTime.set(time, cs);
-  }
-  return [...byTime.values()].flat();
-}
-
-function totalRows(changes: readonly LoggedChange[]): string[] {
-  const out: string[] = [];
-  for (const [key, count] of fold(changes)) {
-    const row = Object.fromEntries(JSON.parse(key) as Array<[string, unknown]>);
-    for (let i = 0; i < count; i++) out.push(`${row.customer},${row.total},${row.n}`);
-    if (count < 0) out.push(`NEGATIVE ${key}`);
-  }
-  return out.sort();
-}
-
-function startChild(args: string[]): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [CHILD, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d) => {
-    stderr += String(d);
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      if (code !== 0 && code !== null) console.error(`kafka crash child exited ${code}: ${stderr}`);
-      resolve(code);
-    }),
-  );
-  return { child, exited };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe.each(THREADS)("threads=%i", (threads) => {
   it(`survives ${KILLS} SIGKILLs: every produced message counted exactly once`, async () => {
     const root = tmpDir();
-    const random = rng(0xca1f + threads);
+    const random = seededRandom(0xca1f + threads);
     const topic = `crash-orders-${threads}`;
     kafka.createTopic(topic, 4);
     const producer = new Producer(topic, random);
@@ -158,7 +117,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     let rewinds = 0;
     for (let run = 0; run < KILLS; run++) {
       clear();
-      const { child, exited } = startChild(args);
+      const { child, exited } = startChild(CHILD, args);
       // Most kills hit a running pipeline (its outputs are open), a few hit its start.
       const early = run % 5 === 4;
       if (!early)
@@ -181,7 +140,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     }
     // The last run sees the rest and is stopped cleanly once it has caught up.
     clear();
-    const { child, exited } = startChild(args);
+    const { child, exited } = startChild(CHILD, args);
     for (let i = 0; i < 5; i++) {
       await producer.step();
       await sleep(20);
@@ -221,7 +180,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
       KILLS / 2,
     );
     expect(filesUnder(join(root, "state")).some((f) => f.endsWith(".snap"))).toBe(true);
-    expect(totalRows(combined(totals))).toEqual(expected);
+    expect(foldedRows(combineRuns(totals), ["customer", "total", "n"])).toEqual(expected);
     expect(tableRows().map((r) => r.join(","))).toEqual(expected);
     // Every produced message is in the change logs, and the orders log folds to exactly the
     // produced messages, each once (a message read twice would count 2 or appear twice).
@@ -232,12 +191,12 @@ describe.each(THREADS)("threads=%i", (threads) => {
         .map((c) => c.id as number),
     );
     expect(producer.ids.filter((id) => !logged.has(id))).toEqual([]);
-    const finalOrders = fold(combined(orders));
+    const finalOrders = fold(combineRuns(orders));
     expect([...finalOrders.values()].every((n) => n === 1)).toBe(true);
     expect(finalOrders.size).toBe(producer.ids.length);
     // Across all runs, no message was emitted at two different times (read twice).
     const firstTime = new Map<number, number>();
-    for (const c of combined(orders).filter((c) => c.diff === 1)) {
+    for (const c of combineRuns(orders).filter((c) => c.diff === 1)) {
       const id = c.id as number;
       expect(firstTime.get(id) ?? c.time).toBe(c.time);
       firstTime.set(id, c.time);

@@ -2,6 +2,7 @@
  * Helpers of the persistence suites: waiting for a condition, reading a JSON Lines change log
  * (a torn last line ignored), folding changes into a final state, and the state files.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -35,7 +36,11 @@ export function readChanges(path: string): LoggedChange[] {
 /** The row of a change without `time` and `diff`, as canonical text. */
 export function rowKey(change: LoggedChange): string {
   const { time: _t, diff: _d, ...row } = change;
-  return JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k]]));
+  return JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((k) => [k, row[k]]),
+  );
 }
 
 /** Applies changes: the multiset of live rows (canonical text → count), zero counts dropped. */
@@ -61,3 +66,47 @@ export function filesUnder(dir: string): string[] {
   }
   return out.sort();
 }
+
+/** The state of a change log written over several runs: a later run's copy of a time wins. */
+export function combineRuns(runs: readonly LoggedChange[][]): LoggedChange[] {
+  const byTime = new Map<number, LoggedChange[]>();
+  for (const changes of runs) {
+    const mine = new Map<number, LoggedChange[]>();
+    for (const c of changes) mine.set(c.time, [...(mine.get(c.time) ?? []), c]);
+    for (const [time, cs] of mine) byTime.set(time, cs);
+  }
+  return [...byTime.values()].flat();
+}
+
+/** The rows a change log folds to, as sorted `a,b,c` lines of `columns` (`NEGATIVE` marks a count below 0). */
+export function foldedRows(changes: readonly LoggedChange[], columns: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const [key, count] of fold(changes)) {
+    const row = Object.fromEntries(JSON.parse(key) as Array<[string, unknown]>);
+    for (let i = 0; i < count; i++) out.push(columns.map((c) => row[c]).join(","));
+    if (count < 0) out.push(`NEGATIVE ${key}`);
+  }
+  return out.sort();
+}
+
+/** Starts `script` in a child Node process; `exited` resolves with its exit code (stderr shown on failure). */
+export function startChild(
+  script: string,
+  args: string[],
+): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      if (code !== 0 && code !== null) console.error(`${script} exited ${code}: ${stderr}`);
+      resolve(code);
+    }),
+  );
+  return { child, exited };
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,19 +6,15 @@
 
 import * as tb from "tributary";
 import { describe, expect, it } from "vitest";
-import { type AnyChange, type AnyRow, canon, replay, sortRows, THREADS } from "../helpers.js";
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import {
+  type AnyChange,
+  type AnyRow,
+  canon,
+  replay,
+  seededRandom,
+  sortRows,
+  THREADS,
+} from "../helpers.js";
 
 interface Event {
   row: { k: string; v: number };
@@ -28,7 +24,7 @@ interface Event {
 
 /** Random inserts and retractions of live rows over `commits` even times. */
 function randomEvents(seed: number, commits: number, keys: number): Event[] {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const live: Array<{ k: string; v: number }> = [];
   const events: Event[] = [];
   for (let c = 1; c <= commits; c++) {
@@ -174,7 +170,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
   );
 
   it("a larger table: groupBy over 5000 rows from tableFromRows", async () => {
-    const next = rng(99);
+    const next = seededRandom(99);
     const S = tb.schema({ k: tb.types.int, v: tb.types.int });
     const rows = Array.from({ length: 5000 }, () => ({
       k: Math.floor(next() * 50),

@@ -58,7 +58,7 @@ impl NodeUdfRunner {
     pub fn new(plan: &Plan, udfs: Vec<Function<'_, DriverArgs, Unknown<'static>>>) -> Result<Self> {
         let mut returns = vec![DType::Any; udfs.len()];
         for node in &plan.nodes {
-            if let Op::Udf { udf, .. } = &node.op {
+            if let Op::Udf { udf, .. } | Op::FoldGroups { udf, .. } = &node.op {
                 let slot = returns.get_mut(*udf as usize).ok_or_else(|| {
                     Error::from_reason(format!(
                         "[TRIBUTARY_PLAN] the plan calls user function {udf} but only {} were given",

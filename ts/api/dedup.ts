@@ -1,19 +1,21 @@
 /**
  * `t.deduplicate({ value, instance, acceptor })`: per instance, the latest row whose value the
- * acceptor accepted. Rows are stamped with their arrival time, each instance's history is
- * gathered in arrival order (ties by row id), and the JavaScript acceptor is folded over it by
- * the user-function machinery (batched over instances); the chosen row is then fetched by id.
+ * acceptor accepted. Rows are stamped with their arrival time and a FoldGroups node keeps, per
+ * instance, the kept value and its row's id: new rows are offered to the acceptor in arrival
+ * order (ties by row id) against the kept value only; an instance that loses rows is folded
+ * again over the rows it has left. The chosen row is then fetched by id.
  */
 import { compile, tableScope } from "./compile.js";
 import type { DType } from "./dtype.js";
 import { fail } from "./errors.js";
 import type { ExprLike } from "./expression.js";
 import { toNode } from "./expression.js";
+import { foldFunction, foldGroupsNode } from "./fold.js";
 import { PlanNode } from "./plan.js";
 import { makeTable } from "./table.js";
 import { ixNode } from "./table-more.js";
-import { types } from "./types.js";
-import { udf } from "./udf.js";
+import { TypeSpec } from "./types.js";
+import { define } from "./udf.js";
 
 /** Options of `deduplicate`. */
 export interface DeduplicateOptions<V> {
@@ -55,49 +57,30 @@ export function deduplicateNode<V>(
   const value = compile(toNode(options.value), ctx);
   const instance =
     options.instance === undefined ? undefined : compile(toNode(options.instance), ctx);
-  const keys = instance ? [instance.expr] : [];
-  const history: DType = { Array: { Tuple: [value.dtype, "Pointer"] } };
-  const group = new PlanNode(
-    instance ? ["instance", "history"] : ["history"],
-    instance ? [instance.dtype, history] : [history],
-    [stamped],
-    (ix) => ({
-      GroupBy: {
-        input: ix(stamped),
-        keys,
-        reducers: [
-          {
-            kind: "tuple",
-            args: [
-              { Call: { f: "makeTuple", args: [value.expr, { Id: 0 }] } },
-              { Col: stampColumn },
-            ],
-            skip_nones: false,
-          },
-        ],
-        output: [...keys.map((_, i) => ({ Col: i })), { Col: keys.length }],
-      },
-    }),
-    site,
-    OPERATION,
-  );
   const acceptor = options.acceptor;
-  const pick = udf(
-    (entries: Array<[V, unknown]>): number => {
-      let chosen = -1;
-      let kept: V | undefined;
-      entries.forEach(([next], i) => {
-        if (chosen < 0 || acceptor(next, kept as V)) {
-          chosen = i;
-          kept = next;
-        }
-      });
-      return chosen;
-    },
-    { returns: types.int, name: options.name ?? (acceptor.name || "acceptor") },
+  // The state of an instance: [kept value, id of the row that brought it].
+  type Kept = [V, unknown];
+  const keep = (kept: Kept | null, next: V, id: unknown): Kept =>
+    kept === null || acceptor(next, kept[0]) ? [next, id] : kept;
+  const dtype: DType = { Tuple: [value.dtype, "Pointer"] };
+  const name = options.name ?? (acceptor.name || "acceptor");
+  const def = define(
+    foldFunction(keep) as (...args: never[]) => unknown,
+    { returns: new TypeSpec(dtype), batch: { maxSize: 1024 }, name },
+    site,
   );
-  const groups = makeTable<{ history: Array<[V, unknown]> }>(group);
-  const picked = groups.select({ history: groups.history, index: pick(groups.history) });
-  const chosen = picked.select({ chosen: picked.history.get(picked.index).get(1) });
+  const folded = foldGroupsNode(
+    stamped,
+    {
+      keys: instance ? [instance] : [],
+      args: [value.expr, { Id: 0 }],
+      order: { Col: stampColumn },
+      fold: { def, retractable: false, dtype, maxGroups: undefined },
+      operation: OPERATION,
+    },
+    site,
+  );
+  const kept = makeTable<{ __state: Kept }>(folded);
+  const chosen = kept.select({ chosen: kept.__state.get(1) });
   return ixNode(input, chosen.chosen, false, site);
 }

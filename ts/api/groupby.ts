@@ -7,7 +7,8 @@ import { type CompileContext, compile, exprKey, type Scope, udfTypeOnly } from "
 import { type DType, dtypeName, isKind } from "./dtype.js";
 import { callSite, fail } from "./errors.js";
 import { toNode } from "./expression.js";
-import { PlanNode, type ReducerSpec } from "./plan.js";
+import { type FoldGroupsSpec, foldGroupsNode, foldOf } from "./fold.js";
+import { type PlanExpr, PlanNode, type ReducerSpec } from "./plan.js";
 import type { Row } from "./schema.js";
 import {
   type ColumnArg,
@@ -52,13 +53,19 @@ function sameTree(a: ExprNode, b: ExprNode): boolean {
     case "lit":
       return b.k === "lit" && Object.is(a.value, b.value);
     case "cast":
-      return b.k === "cast" && JSON.stringify(a.to) === JSON.stringify(b.to) && sameTree(a.arg, b.arg);
+      return (
+        b.k === "cast" && JSON.stringify(a.to) === JSON.stringify(b.to) && sameTree(a.arg, b.arg)
+      );
     case "call":
     case "reducer": {
       if (b.k !== a.k) return false;
       const bf = b.k === "call" ? b.f : b.kind;
       const af = a.k === "call" ? a.f : a.kind;
-      return af === bf && a.args.length === b.args.length && a.args.every((x, i) => sameTree(x, b.args[i]!));
+      return (
+        af === bf &&
+        a.args.length === b.args.length &&
+        a.args.every((x, i) => sameTree(x, b.args[i]!))
+      );
     }
   }
 }
@@ -132,7 +139,11 @@ export function buildReduce(
   }
   const sortBy = extras.sortBy === undefined ? undefined : compile(extras.sortBy, base).expr;
   const keyIndex = new Map(keys.map((k, i) => [exprKey(k.expr), i]));
+  // Reducer columns in order of appearance: each a built-in reducer of the GroupBy node or a
+  // fold (`tb.reducers.stateful`) computed by a FoldGroups node of its own.
   const reducers: ReducerSpec[] = [];
+  const folds: FoldGroupsSpec[] = [];
+  const slots: ReducerSlot[] = [];
   const reducerIndex = new Map<string, number>();
   const reducerTypes: DType[] = [];
   const notGrouped = (what: string, s: string | undefined): never =>
@@ -167,6 +178,25 @@ export function buildReduce(
       const rargs = node.args.map((a) =>
         compile(a, { ...base, operation: `reducers.${node.kind}` }),
       );
+      const fold = foldOf(node);
+      if (fold) {
+        const key = `fold ${fold.def.id} ${rargs.map((a) => exprKey(a.expr)).join(" ")}`;
+        let j = reducerIndex.get(key);
+        if (j === undefined) {
+          j = slots.length;
+          slots.push({ fold: folds.length });
+          folds.push({
+            keys,
+            args: rargs.map((a) => a.expr),
+            order: sortBy,
+            fold,
+            operation: "reducers.stateful",
+          });
+          reducerTypes.push(fold.dtype);
+          reducerIndex.set(key, j);
+        }
+        return { expr: { Col: keys.length + j }, dtype: reducerTypes[j]! };
+      }
       const dtype = checkReducer(node.kind, rargs, rs);
       const sorted = sortBy !== undefined && (node.kind === "tuple" || node.kind === "ndarray");
       const spec: ReducerSpec = {
@@ -179,7 +209,8 @@ export function buildReduce(
       });
       let j = reducerIndex.get(key);
       if (j === undefined) {
-        j = reducers.length;
+        j = slots.length;
+        slots.push({ reducer: reducers.length });
         reducers.push(spec);
         reducerTypes.push(dtype);
         reducerIndex.set(key, j);
@@ -191,6 +222,13 @@ export function buildReduce(
   const compiled = outputs.map(([, node]) => compile(node, ctx));
   const source = udfs.finish();
   if (extras.idFromKey) {
+    if (folds.length > 0) {
+      fail(
+        "NOT_SUPPORTED",
+        "reduce: reducers.stateful cannot be combined with groupBy's id option yet",
+        site,
+      );
+    }
     if (!post.empty) {
       fail(
         "NOT_SUPPORTED",
@@ -230,25 +268,21 @@ export function buildReduce(
       "reduce",
     );
   }
-  if (!post.empty) {
-    // Functions over reduce results: reduce to [group values..., reducer results...], append
-    // the functions' columns, then select the outputs.
-    const width = keys.length + reducers.length;
-    const raw = new PlanNode(
-      [...keys.map((_, i) => `__key${i}`), ...reducers.map((_, j) => `__reducer${j}`)],
-      [...keys.map((k) => k.dtype), ...reducerTypes],
-      [source],
-      (ix) => ({
-        GroupBy: {
-          input: ix(source),
-          keys: keys.map((k) => k.expr),
-          reducers,
-          output: Array.from({ length: width }, (_, i) => ({ Col: i })),
-        },
-      }),
-      site,
-      "reduce",
-    );
+  if (!post.empty || folds.length > 0) {
+    // Reduce to [group values..., reducer results...], append the columns of functions over
+    // them, then select the outputs.
+    const width = keys.length + slots.length;
+    const raw = reducedColumns(source, keys, reducers, folds, slots, reducerTypes, site);
+    if (post.empty) {
+      return new PlanNode(
+        outputs.map(([name]) => name),
+        compiled.map((c) => c.dtype),
+        [raw],
+        (ix) => ({ Select: { input: ix(raw), exprs: compiled.map((c) => c.expr) } }),
+        site,
+        "reduce",
+      );
+    }
     const lowered = post.finishOver(raw);
     const exprs = compiled.map((c) => renumber(c.expr, width));
     return new PlanNode(
@@ -275,6 +309,103 @@ export function buildReduce(
     site,
     "reduce",
   );
+}
+
+/** Where a reducer column comes from: the GroupBy's `reducer`-th reducer or the `fold`-th fold. */
+type ReducerSlot = { reducer: number } | { fold: number };
+
+/**
+ * `[group values..., reducer results...]` per group, reducers in `slots` order: the built-in
+ * reducers from one GroupBy node, each fold from a FoldGroups node, joined by group id.
+ */
+function reducedColumns(
+  source: PlanNode,
+  keys: readonly Compiled[],
+  reducers: ReducerSpec[],
+  folds: readonly FoldGroupsSpec[],
+  slots: readonly ReducerSlot[],
+  types: readonly DType[],
+  site: string | undefined,
+): PlanNode {
+  const names = [...keys.map((_, i) => `__key${i}`), ...slots.map((_, j) => `__reducer${j}`)];
+  const dtypes = [...keys.map((k) => k.dtype), ...types];
+  const builtIn = keys.length + reducers.length;
+  const grouped = (): PlanNode =>
+    new PlanNode(
+      names.slice(0, builtIn),
+      [...keys.map((k) => k.dtype), ...reducers.map((_, r) => types[slotOf(slots, r)]!)],
+      [source],
+      (ix) => ({
+        GroupBy: {
+          input: ix(source),
+          keys: keys.map((k) => k.expr),
+          reducers,
+          output: Array.from({ length: builtIn }, (_, i) => ({ Col: i })),
+        },
+      }),
+      site,
+      "reduce",
+    );
+  if (folds.length === 0) return grouped();
+  const foldNodes = folds.map((f) => foldGroupsNode(source, f, site));
+  // Each fold's state column in the joined node.
+  const statePosition: number[] = [];
+  let wide: PlanNode;
+  let rest: PlanNode[];
+  if (reducers.length > 0) {
+    wide = grouped();
+    rest = foldNodes;
+  } else {
+    wide = foldNodes[0]!;
+    statePosition.push(keys.length);
+    rest = foldNodes.slice(1);
+  }
+  for (const other of rest) {
+    const left = wide;
+    statePosition.push(left.columns.length);
+    const output: PlanExpr[] = [
+      ...left.columns.map((_, i) => ({ Col: i })),
+      { Col: left.columns.length + keys.length },
+    ];
+    wide = new PlanNode(
+      [...left.columns, `__state${statePosition.length - 1}`],
+      [...left.dtypes, other.dtypes[keys.length]!],
+      [left, other],
+      (ix) => ({
+        Join: {
+          left: ix(left),
+          right: ix(other),
+          kind: "Inner",
+          left_keys: [{ Id: 0 }],
+          right_keys: [{ Id: 0 }],
+          output,
+          id: "Left",
+        },
+      }),
+      site,
+      "reduce",
+    );
+  }
+  const joined = wide;
+  const exprs: PlanExpr[] = [
+    ...keys.map((_, i) => ({ Col: i })),
+    ...slots.map((slot) =>
+      "reducer" in slot ? { Col: keys.length + slot.reducer } : { Col: statePosition[slot.fold]! },
+    ),
+  ];
+  return new PlanNode(
+    names,
+    dtypes,
+    [joined],
+    (ix) => ({ Select: { input: ix(joined), exprs } }),
+    site,
+    "reduce",
+  );
+}
+
+/** The slot of the GroupBy's `r`-th built-in reducer. */
+function slotOf(slots: readonly ReducerSlot[], r: number): number {
+  return slots.findIndex((s) => "reducer" in s && s.reducer === r);
 }
 
 /** A grouped table: call `reduce` to get one row per group. */

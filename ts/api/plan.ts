@@ -97,6 +97,17 @@ export type PlanOp =
   | { Sort: { input: number; key: PlanExpr; instance: PlanExpr | undefined } }
   | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } }
   | {
+      FoldGroups: {
+        input: number;
+        keys: PlanExpr[];
+        args: PlanExpr[];
+        order: PlanExpr | undefined;
+        udf: number;
+        retractable: boolean;
+        options: PlanUdfOptions;
+      };
+    }
+  | {
       TemporalJoin: {
         left: number;
         right: number;

@@ -391,7 +391,8 @@ export interface BoundUdfs {
 }
 
 /**
- * Prepares a plan's user functions for a run: renumbers the `Udf` nodes' functions 0.. in the
+ * Prepares a plan's user functions for a run: renumbers the functions of the `Udf` and
+ * `FoldGroups` nodes 0.. in the
  * plan (in place) and returns their drivers in that order.
  */
 export function bindUdfs(native: NativeBinding, plan: PlanJson): BoundUdfs {
@@ -400,9 +401,11 @@ export function bindUdfs(native: NativeBinding, plan: PlanJson): BoundUdfs {
   const defs: UdfDefinition[] = [];
   for (const node of plan.nodes) {
     const op = node.op;
-    if (typeof op !== "object" || !("Udf" in op)) continue;
-    const def = udfOfOp(op.Udf);
-    if (!def) throw new Error(`internal: unknown user function ${op.Udf.udf}`);
+    if (typeof op !== "object") continue;
+    const call = "Udf" in op ? op.Udf : "FoldGroups" in op ? op.FoldGroups : undefined;
+    if (call === undefined) continue;
+    const def = udfOfOp(call);
+    if (!def) throw new Error(`internal: unknown user function ${call.udf}`);
     let k = index.get(def);
     if (k === undefined) {
       k = drivers.length;
@@ -410,7 +413,7 @@ export function bindUdfs(native: NativeBinding, plan: PlanJson): BoundUdfs {
       defs.push(def);
       drivers.push(makeDriver(native, def));
     }
-    op.Udf.udf = k;
+    call.udf = k;
   }
   acquireUdfs(defs);
   let released = false;

@@ -5,7 +5,8 @@
  */
 import type { ExprNode } from "./ast.js";
 import { callSite, fail } from "./errors.js";
-import { callNode, Expression, type ExprLike, toNode } from "./expression.js";
+import { Expression, type ExprLike, toNode } from "./expression.js";
+import { foldFunction, registerFold } from "./fold.js";
 import { type TypeSpec, types } from "./types.js";
 import { registerUdfCall, UDF_CALL } from "./udf-registry.js";
 
@@ -131,7 +132,8 @@ function check(options: UdfOptions<unknown>, site: string | undefined): void {
   }
 }
 
-function define(
+/** Registers a user function (internal: `tb.udf`, folds). */
+export function define(
   fn: (...args: never[]) => unknown,
   options: UdfOptions<unknown>,
   site: string | undefined,
@@ -209,9 +211,15 @@ export function apply<A extends unknown[], R>(
 }
 
 /** Options of `tb.reducers.stateful`. */
-export interface StatefulOptions<S> {
+export interface StatefulOptions<S, A extends unknown[] = unknown[]> {
   /** The result type. */
   returns: TypeSpec<S>;
+  /**
+   * Takes one row's values back out of a state (the inverse of `combine`). With it, a group
+   * that loses rows is updated from its state; without it, such a group is folded again
+   * from `null` over its remaining rows.
+   */
+  retract?: (state: S, ...values: A) => NoInfer<S>;
   /** Most groups per call of the combining function's batch (default 1024). */
   maxGroups?: number;
   /** Name used in error messages. */
@@ -219,37 +227,49 @@ export interface StatefulOptions<S> {
 }
 
 /**
- * A custom reducer in JavaScript: folds the rows of each group with `combine(state, ...values)`
- * starting from `null`. The fold runs again, batched over groups, whenever a group changes
- * (so retractions need no inverse); the order of rows within a group is unspecified.
+ * A custom reducer in JavaScript: each group's state is `combine(state, ...values)` folded
+ * over its rows from `null`. The engine keeps every group's state: a commit that adds rows
+ * to a group combines just those rows into the state it has (in row-id order, or the
+ * groupBy's `sortBy` order); rows removed are taken out with `retract` when given, else the
+ * group is folded again over its remaining rows. Groups are handed over in batches.
  */
 export function stateful<S, A extends unknown[]>(
   combine: (state: S | null, ...values: A) => NoInfer<S>,
-  options: StatefulOptions<S>,
+  options: StatefulOptions<S, A>,
   ...args: UdfArgs<A>
 ): Expression<S> {
   const site = callSite();
-  const rows: ExprNode = {
+  if (typeof combine !== "function") {
+    fail("INVALID_ARGUMENT", "reducers.stateful: expected a combine function", site);
+  }
+  if (options?.retract !== undefined && typeof options.retract !== "function") {
+    fail("INVALID_ARGUMENT", "reducers.stateful: retract must be a function", site);
+  }
+  if (!options || typeof options !== "object" || !options.returns) {
+    fail(
+      "INVALID_ARGUMENT",
+      "reducers.stateful: give the result type, e.g. { returns: tb.types.int }",
+      site,
+    );
+  }
+  const name = options.name ?? (combine.name || "stateful");
+  const def = define(
+    foldFunction(combine, options.retract) as (...args: never[]) => unknown,
+    { returns: options.returns, batch: { maxSize: options.maxGroups ?? 1024 }, name },
+    site,
+  );
+  const node: ExprNode = {
     k: "reducer",
-    kind: "tuple",
-    args: [callNode("makeTuple", args)],
+    kind: "stateful",
+    args: args.map(toNode),
     skipNones: false,
     site,
   };
-  const fold = (groups: unknown[][][]): Array<S | null> =>
-    groups.map((group) => {
-      let state: S | null = null;
-      for (const values of group) state = combine(state, ...(values as A));
-      return state;
-    });
-  const def = define(
-    fold as (...args: never[]) => unknown,
-    {
-      returns: options.returns,
-      batch: { maxSize: options.maxGroups ?? 1024 },
-      name: options.name ?? (combine.name || "stateful"),
-    },
-    site,
-  );
-  return callExpression<S>(def, [new Expression(rows)], site);
+  registerFold(node, {
+    def,
+    retractable: options.retract !== undefined,
+    dtype: options.returns.dtype,
+    maxGroups: options.maxGroups,
+  });
+  return new Expression<S>(node);
 }

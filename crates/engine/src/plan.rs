@@ -268,6 +268,31 @@ pub enum Op {
         #[serde(default)]
         options: UdfOptions,
     },
+    /// A user function folding each group's rows into a state, incrementally
+    /// (`tb.reducers.stateful`, `deduplicate`): rows `[keys..., state]` with the ids of a
+    /// [`Op::GroupBy`] over `keys`. The function (batch form) gets, per group, the last state
+    /// (`None` at first), the added rows and the removed rows (argument tuples in `order`,
+    /// ties by row id) and returns the new state; a function that is not `retractable` never
+    /// gets removed rows: it folds the remaining rows again from `None` instead.
+    FoldGroups {
+        /// Input node.
+        input: usize,
+        /// Grouping expressions over the input row.
+        keys: Vec<Expr>,
+        /// The values handed over for each row (one tuple per row).
+        args: Vec<Expr>,
+        /// The order of a group's rows; none: by row id.
+        #[serde(default)]
+        order: Option<Expr>,
+        /// The function's index in the run's list of functions.
+        udf: u32,
+        /// The function takes removed rows back out of a state.
+        #[serde(default)]
+        retractable: bool,
+        /// Name, groups per call (`max_batch`), calls in flight.
+        #[serde(default)]
+        options: UdfOptions,
+    },
     /// `tb.iterate`: the fixed point of `variables` tables. `inputs[..variables]` are the
     /// variables' initial values; the other inputs are outer tables the body reads. `body`
     /// is a nested node list (indices local to it) whose `IterateInput { index }` nodes

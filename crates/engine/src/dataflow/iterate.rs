@@ -161,7 +161,9 @@ pub fn unsupported(op: &Op) -> Option<&'static str> {
         Op::Static { .. } | Op::Source { .. } | Op::ErrorLog => {
             Some("inputs cannot be created inside the iteration")
         }
-        Op::Udf { .. } => Some("JavaScript functions cannot run inside the iteration"),
+        Op::Udf { .. } | Op::FoldGroups { .. } => {
+            Some("JavaScript functions cannot run inside the iteration")
+        }
         Op::Sort { .. } => Some("sort is built for commit times only"),
         Op::Iterate { .. } | Op::IterateOutput { .. } => Some("iterations cannot be nested"),
         #[allow(unreachable_patterns)]

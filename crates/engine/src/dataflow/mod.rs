@@ -4,6 +4,7 @@
 mod dedup;
 mod errors;
 mod flatten;
+mod fold_groups;
 mod iterate;
 mod ix;
 mod join;
@@ -140,6 +141,30 @@ pub fn build_with<'s>(
                 let (input, coll) = scope.new_collection::<(Key, Row), Diff>();
                 error_input = Some(input);
                 coll
+            }
+            Op::FoldGroups {
+                input,
+                keys,
+                args,
+                order,
+                udf,
+                retractable,
+                options,
+            } => {
+                let runner = udfs.clone().ok_or_else(|| {
+                    EngineError::Plan("the plan calls user functions but none were given".into())
+                })?;
+                let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
+                let spec = fold_groups::FoldSpec {
+                    keys,
+                    args,
+                    order: order.as_ref(),
+                    udf: *udf,
+                    retractable: *retractable,
+                    options,
+                };
+                let input = input_of(&colls, *input)?.clone();
+                fold_groups::fold_groups(input, spec, runner, reporter)?
             }
             Op::Udf {
                 input,
@@ -339,6 +364,7 @@ fn build_operator<'s>(
         | Op::Source { .. }
         | Op::ErrorLog
         | Op::Udf { .. }
+        | Op::FoldGroups { .. }
         | Op::WindowAssign { .. }
         | Op::WindowFreeze { .. } => {
             unreachable!("inputs, user functions and windows are built by `build`")
@@ -379,6 +405,7 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Rekey { .. } => "with_id",
         Op::Sort { .. } => "sort",
         Op::Udf { .. } => "udf",
+        Op::FoldGroups { .. } => "stateful",
         Op::TemporalJoin { temporal, .. } => temporal_join::op_name(temporal),
         Op::StampTime { .. } => "deduplicate",
         Op::WindowAssign { .. } => "window_by",
@@ -404,6 +431,7 @@ fn error_log_dependents(plan: &Plan) -> Vec<bool> {
             | Op::Filter { input, .. }
             | Op::Reindex { input, .. }
             | Op::Udf { input, .. }
+            | Op::FoldGroups { input, .. }
             | Op::GroupBy { input, .. } => depends.get(*input).copied().unwrap_or(false),
             Op::Flatten { input, .. }
             | Op::Rekey { input, .. }

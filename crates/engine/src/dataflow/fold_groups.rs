@@ -80,6 +80,9 @@ impl Group {
     }
 }
 
+/// A row's change within a group: `((entry, arguments are errors), diff)`.
+type GroupChange = ((Entry, bool), Diff);
+
 /// One update waiting for its time to be folded.
 struct Change {
     group: Key,
@@ -283,7 +286,7 @@ impl FoldState {
     /// Applies one time's changes to the groups; returns the updates that need no call
     /// (groups that emptied or hold error rows) and the calls to make.
     fn apply(&mut self, time: Time, changes: Vec<Change>) -> (Updates, Vec<Call>) {
-        let mut by_group: BTreeMap<Key, (Row, Vec<((Entry, bool), Diff)>)> = BTreeMap::new();
+        let mut by_group: BTreeMap<Key, (Row, Vec<GroupChange>)> = BTreeMap::new();
         for change in changes {
             by_group
                 .entry(change.group)
@@ -318,7 +321,7 @@ impl FoldState {
                 let list = if diff > 0 { &mut added } else { &mut removed };
                 list.extend(std::iter::repeat_n(
                     Value::Tuple(entry.2.clone()),
-                    diff.unsigned_abs() as usize,
+                    diff.unsigned_abs(),
                 ));
                 let slot = group.rows.entry(entry.clone()).or_insert(0);
                 *slot += diff;

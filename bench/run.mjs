@@ -5,7 +5,7 @@
 //   npm run bench -- --suite w4 --engines tributary,pathway [--size 400000] [--modes batch,streaming,backfill] [--rounds 0: gate runs only]
 //   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
 //   npm run bench -- --suite b0udf --engines tributary,pathway [--size 10000000] [--rounds 3]
-//   npm run bench -- --suite nexmark --engines tributary,pathway [--size 1000000] [--queries q0,q1,q2,q3,q5,q7,q8] [--threads 1] [--rounds 1]
+//   npm run bench -- --suite nexmark --engines tributary,pathway [--size 1000000] [--queries q0,q1,q2,q3,q5,q7,q8] [--threads 1] [--rounds 1] [--merge 1: keep other engines' rows of nexmark.json]
 //   npm run bench -- --suite report          (re-render REPORT.md from results/*.json + NOTES.md)
 // Smoke mode only checks correctness (exit 0/1); it writes no results.
 // --wait-quiet SEC: before each config of each round, wait up to SEC seconds for other load to stop.
@@ -121,6 +121,10 @@ if (a.suite === "w1") {
     smoke: a.smoke,
     note: a.note,
   };
+  const previousPath = join(resultsDir, "nexmark.json");
+  if (a.merge !== undefined && existsSync(previousPath)) {
+    opts.previous = JSON.parse(readFileSync(previousPath, "utf8"));
+  }
   result = await runNexmark(root, opts, log);
 } else if (a.suite === "report") {
   result = { ok: true, summary: null }; // only re-render REPORT.md (e.g. after editing NOTES.md)

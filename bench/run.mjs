@@ -5,6 +5,7 @@
 //   npm run bench -- --suite w4 --engines tributary,pathway [--size 400000] [--modes batch,streaming,backfill] [--rounds 0: gate runs only]
 //   node bench/run.mjs --suite w1 --engines tributary,node --size 20000 --rounds 1 --smoke
 //   npm run bench -- --suite b0udf --engines tributary,pathway [--size 10000000] [--rounds 3]
+//   npm run bench -- --suite nexmark --engines tributary,pathway [--size 1000000] [--queries q0,q1,q2,q3,q5,q7,q8] [--threads 1] [--rounds 1] [--merge 1: keep other engines' rows of nexmark.json]
 //   npm run bench -- --suite report          (re-render REPORT.md from results/*.json + NOTES.md)
 // Smoke mode only checks correctness (exit 0/1); it writes no results.
 // --wait-quiet SEC: before each config of each round, wait up to SEC seconds for other load to stop.
@@ -19,6 +20,7 @@ import { runW1 } from "./lib/w1.mjs";
 import { runW1Latency } from "./lib/w1lat.mjs";
 import { runW3 } from "./lib/w3.mjs";
 import { runW4, W4_MODES, w4Markdown } from "./w4/suite.mjs";
+import { NEXMARK_QUERIES, runNexmark } from "./nexmark/suite.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -108,6 +110,22 @@ if (a.suite === "w1") {
     note: a.note,
   };
   result = await runW4(root, opts, log);
+} else if (a.suite === "nexmark") {
+  const engines = a.engines === "tributary,pathway,node" ? "tributary,pathway" : a.engines;
+  const opts = {
+    engines: engines.split(",").filter(Boolean),
+    size: Number(a.size ?? (a.smoke ? 20000 : 1_000_000)),
+    queries: (a.queries ?? NEXMARK_QUERIES.join(",")).split(",").filter(Boolean),
+    threads: (a.threads === "1,2" ? "1" : a.threads).split(",").map(Number),
+    rounds: Number(a.rounds === "3" ? 1 : a.rounds),
+    smoke: a.smoke,
+    note: a.note,
+  };
+  const previousPath = join(resultsDir, "nexmark.json");
+  if (a.merge !== undefined && existsSync(previousPath)) {
+    opts.previous = JSON.parse(readFileSync(previousPath, "utf8"));
+  }
+  result = await runNexmark(root, opts, log);
 } else if (a.suite === "report") {
   result = { ok: true, summary: null }; // only re-render REPORT.md (e.g. after editing NOTES.md)
 } else if (a.suite === "b0") {
@@ -136,7 +154,7 @@ if (result.summary) {
   writeFileSync(join(resultsDir, `${a.suite}.json`), JSON.stringify(result.summary, null, 2));
 }
 const summaries = {};
-for (const s of ["w1", "b0", "b0udf", "w1lat", "w3", "w4"]) {
+for (const s of ["w1", "b0", "b0udf", "w1lat", "w3", "w4", "nexmark"]) {
   const p = join(resultsDir, `${s}.json`);
   if (existsSync(p)) summaries[s] = JSON.parse(readFileSync(p, "utf8"));
 }

@@ -1,6 +1,7 @@
 // Renders bench/results/REPORT.md from the suite summaries (bench/results/<suite>.json).
 import { w1latSection } from "./w1lat.mjs";
 import { w3Section } from "./w3.mjs";
+import { nexmarkSection } from "../nexmark/suite.mjs";
 
 const f2 = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const fM = (x) => (Number.isFinite(x) ? `${(x / 1e6).toFixed(2)}M` : "n/a");
@@ -211,5 +212,6 @@ export function renderReport(summaries, notes = "") {
   if (summaries.w1lat) out.push(w1latSection(summaries.w1lat));
   if (summaries.w3) out.push(w3Section(summaries.w3));
   if (summaries.b0udf) out.push(b0UdfSection(summaries.b0udf));
+  if (summaries.nexmark) out.push(nexmarkSection(summaries.nexmark));
   return `${out.join("\n")}\n`;
 }

@@ -13,6 +13,7 @@ import {
   type JoinKind,
   type PlanExpr,
   PlanNode,
+  type PlanWindowBehavior,
   type TemporalJoinSpec,
 } from "./plan.js";
 import type { Row } from "./schema.js";
@@ -202,6 +203,8 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
   readonly #inputs: [PlanNode, PlanNode];
   /** How times are matched, for temporal joins (`intervalJoin`, `asofJoin`, `asofNowJoin`). */
   readonly #temporal: TemporalJoinSpec | undefined;
+  /** Delay, cutoff and forgetting of a temporal join (`behavior` option). */
+  readonly #behavior: PlanWindowBehavior | undefined;
   /** Phantom field carrying the row types (never set). */
   declare readonly __rows: [L, R];
 
@@ -215,8 +218,10 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     flat: PlanNode | undefined,
     inputs: [PlanNode, PlanNode] = [left, right],
     temporal: TemporalJoinSpec | undefined = undefined,
+    behavior: PlanWindowBehavior | undefined = undefined,
   ) {
     this.#temporal = temporal;
+    this.#behavior = behavior;
     this.#inputs = inputs;
     this.#left = left;
     this.#right = right;
@@ -237,6 +242,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     options: JoinOptions,
     site: string | undefined,
     temporal?: TemporalJoinSpec,
+    behavior?: PlanWindowBehavior,
   ): JoinResult<L, R> {
     const leftKeys: PlanExpr[] = [];
     const rightKeys: PlanExpr[] = [];
@@ -302,6 +308,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       undefined,
       inputs,
       temporal,
+      behavior,
     );
   }
 
@@ -321,13 +328,23 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
     };
     const [left, right] = this.#inputs;
     const temporal = this.#temporal;
+    const behavior = this.#behavior;
     return new PlanNode(
       columns,
       dtypes,
       [left, right],
       (ix) =>
         temporal
-          ? { TemporalJoin: { left: ix(left), right: ix(right), ...Join, output, temporal } }
+          ? {
+              TemporalJoin: {
+                left: ix(left),
+                right: ix(right),
+                ...Join,
+                output,
+                temporal,
+                ...(behavior ? { behavior } : {}),
+              },
+            }
           : { Join: { left: ix(left), right: ix(right), ...Join, output } },
       site,
       "join",
@@ -433,6 +450,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       trimTo(filtered, flatInput.columns.length, site),
       this.#inputs,
       this.#temporal,
+      this.#behavior,
     );
   }
 
@@ -448,6 +466,7 @@ export class JoinResult<L extends Row = Row, R extends Row = Row> {
       this.#flatten(),
       this.#inputs,
       this.#temporal,
+      this.#behavior,
     );
   }
 

@@ -117,6 +117,7 @@ export type PlanOp =
         output: PlanExpr[];
         id: JoinId;
         temporal: TemporalJoinSpec;
+        behavior?: PlanWindowBehavior | undefined;
       };
     }
   | { StampTime: { input: number } }
@@ -176,7 +177,8 @@ export type TemporalJoinSpec =
         direction: "Backward" | "Forward" | "Nearest";
       };
     }
-  | "AsofNow";
+  | "AsofNow"
+  | { Window: { left_time: PlanExpr; right_time: PlanExpr } };
 
 /** How the engine drives a user function (`UdfOptions` of `plan.rs`). */
 export interface PlanUdfOptions {

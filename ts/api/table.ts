@@ -55,7 +55,7 @@ import {
 import type { Pointer } from "./types.js";
 import { trimTo, UdfLowering } from "./udf-lower.js";
 import type { Window } from "./temporal.js";
-import { type WindowByOptions, WindowedTable, WindowJoinResult } from "./window.js";
+import { type WindowByOptions, WindowedTable, type WindowJoinOptions, WindowJoinResult } from "./window.js";
 
 /** Options of `ix` and `ixRef`. */
 export interface IxOptions {
@@ -405,14 +405,14 @@ export class TableBase<R extends Row = Row> {
 
   /**
    * Joins rows of the two tables that fall in the same window; conditions after the window,
-   * options last (`{ how }`). The result's `select` may use `tb.this._start`/`_end`.
+   * options last (`{ how, behavior }`). The result's `select` may use `tb.this._start`/`_end`.
    */
   windowJoin(
     other: TableLike,
     leftTime: ExprLike<unknown>,
     rightTime: ExprLike<unknown>,
     window: Window,
-    ...rest: Array<Expression<unknown> | { how?: "inner" | "left" | "right" | "outer" }>
+    ...rest: Array<Expression<unknown> | WindowJoinOptions>
   ): WindowJoinResult {
     const site = callSite();
     return new WindowJoinResult(

@@ -9,10 +9,12 @@ import { type DType, dtypeName, unoptional } from "./dtype.js";
 import { fail } from "./errors.js";
 import { type Expression, type ExprLike, toNode } from "./expression.js";
 import { type Interval, isInterval } from "./interval.js";
+import { joinBehaviorJson } from "./join-behavior.js";
 import { type JoinOptions, JoinResult } from "./join.js";
 import type { JoinKind, PlanExpr, PlanNode, PlanValue, TemporalJoinSpec } from "./plan.js";
 import type { Row } from "./schema.js";
 import { splitOptions } from "./select-args.js";
+import type { Behavior } from "./temporal.js";
 
 /** How unmatched rows are kept. */
 export type JoinHow = "inner" | "left" | "right" | "outer";
@@ -21,6 +23,13 @@ export type JoinHow = "inner" | "left" | "right" | "outer";
 export interface TemporalJoinOptions extends JoinOptions {
   /** Which unmatched rows are kept (with nulls on the other side); default `inner`. */
   how?: JoinHow;
+  /**
+   * `tb.temporal.commonBehavior({ delay, cutoff, keepResults })`: each side holds its rows
+   * until its greatest time seen reaches `time + delay`, drops (and counts) rows whose
+   * `time + cutoff` is at most its greatest time seen in earlier commits, and forgets rows past
+   * that point (their results stay with `keepResults: true`, are retracted with `false`).
+   */
+  behavior?: Behavior;
 }
 
 /** Options of `asofJoin`. */
@@ -177,7 +186,8 @@ export function intervalJoinOf<L extends Row, R extends Row>(
   const temporal: TemporalJoinSpec = {
     Interval: { left_time: lt, right_time: rt, lower: bounds[0], upper: bounds[1] },
   };
-  return JoinResult.create<L, R>(left, right, kind, conditions, { id: options.id }, site, temporal);
+  const behavior = joinBehaviorJson(options.behavior, times.kind, operation, site);
+  return JoinResult.create<L, R>(left, right, kind, conditions, { id: options.id }, site, temporal, behavior);
 }
 
 /** `t.asofJoin(u, t.at, u.at, ...conditions, options)`. */
@@ -205,7 +215,8 @@ export function asofJoinOf<L extends Row, R extends Row>(
   const temporal: TemporalJoinSpec = {
     Asof: { left_time: times.left, right_time: times.right, direction: directions[direction] },
   };
-  return JoinResult.create<L, R>(left, right, kind, conditions, { id: options.id }, site, temporal);
+  const behavior = joinBehaviorJson(options.behavior, times.kind, operation, site);
+  return JoinResult.create<L, R>(left, right, kind, conditions, { id: options.id }, site, temporal, behavior);
 }
 
 /** `t.asofNowJoin(queries, ...conditions, options)`: `t` is asked, `queries` ask. */

@@ -12,6 +12,7 @@ import { callSite, fail } from "./errors.js";
 import { type ExprLike, Expression, exprNode, toNode, wrap } from "./expression.js";
 import { buildReduce } from "./groupby.js";
 import { JoinResult } from "./join.js";
+import { joinBehaviorJson } from "./join-behavior.js";
 import { type JoinKind, PlanNode, type PlanValue, type PlanWindowBehavior, type PlanWindowSpec } from "./plan.js";
 import type { Row } from "./schema.js";
 import type {
@@ -40,6 +41,11 @@ export interface WindowByOptions {
 export interface WindowJoinOptions {
   /** Which unmatched rows stay (default inner). */
   how?: "inner" | "left" | "right" | "outer";
+  /**
+   * `tb.temporal.commonBehavior(...)`: delay (from `_start`), cutoff (from `_end`) and
+   * forgetting of each side's windowed rows, each side tracking its own greatest time seen.
+   */
+  behavior?: Behavior;
 }
 
 /** Columns a windowed table adds to its input. */
@@ -287,7 +293,19 @@ export class WindowJoinResult {
       wrap({ k: "call", f: "eq", args: [{ k: "col", src: "left", name: "_end" }, { k: "col", src: "right", name: "_end" }] }),
       ...rest.map((c) => wrap(retarget(toNode(c), left, right, kind))),
     ];
-    this.#join = JoinResult.create(l, r, kind, conditions, {}, site);
+    if (options.behavior === undefined) {
+      this.#join = JoinResult.create(l, r, kind, conditions, {}, site);
+    } else {
+      const timeOf = (node: PlanNode, expr: unknown) =>
+        compile(toNode(expr), { scope: tableScope(node, "windowJoin"), operation: "windowJoin", site });
+      const lt = timeOf(left, leftTime);
+      const rt = timeOf(right, rightTime);
+      const axis = axisOf(lt.dtype, "windowJoin", site);
+      const kinds = { Int: "int", Float: "float", DateTime: "datetime" } as const;
+      const behavior = joinBehaviorJson(options.behavior, kinds[axis], "windowJoin", site);
+      const temporal = { Window: { left_time: lt.expr, right_time: rt.expr } };
+      this.#join = JoinResult.create(l, r, kind, conditions, {}, site, temporal, behavior);
+    }
   }
 
   /** Output columns: `tb.left.x`, `tb.right.y`, the joined tables' columns, `tb.this._start`/`_end`. */

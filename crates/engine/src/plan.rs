@@ -219,6 +219,10 @@ pub enum Op {
         id: JoinId,
         /// How times are matched.
         temporal: TemporalJoinSpec,
+        /// Delay, cutoff and forgetting of each side's rows (`behavior` option); none: every
+        /// row counts and is kept forever.
+        #[serde(default)]
+        behavior: Option<WindowBehavior>,
     },
     /// Appends the insertion time of each row (the commit time at which the row, as it is,
     /// was inserted) as a new last `Int` column; retractions carry the same stamp.
@@ -578,6 +582,15 @@ pub enum TemporalJoinSpec {
     /// Each right (query) row is answered once against the left table as it is at the
     /// query's time; later changes of the left table do not change old answers.
     AsofNow,
+    /// `windowJoin` with a behavior: both sides are windowed rows (`..., _start, _end,
+    /// _instance`) and pairs are matched on the keys alone (which include the window bounds);
+    /// the behavior delays by `_start`, cuts off by `_end` and tracks the rows' times.
+    Window {
+        /// Time expression over the left (windowed) row.
+        left_time: Expr,
+        /// Time expression over the right (windowed) row.
+        right_time: Expr,
+    },
 }
 
 /// Which neighbour an as-of join picks.

@@ -342,6 +342,7 @@ fn build_operator<'s>(
             output,
             id,
             temporal,
+            behavior,
         } => temporal_join::temporal_join(
             join::JoinInputs {
                 left: input_of(colls, *left)?.clone(),
@@ -357,6 +358,11 @@ fn build_operator<'s>(
                 id: *id,
             },
             temporal,
+            behavior
+                .as_ref()
+                .map(|b| temporal_join::Behave::new(b, errors.late_counter()))
+                .transpose()?
+                .as_ref(),
             reporter,
         )?,
         Op::StampTime { input } => dedup::stamp_time(input_of(colls, *input)?.clone()),

@@ -14,7 +14,8 @@ use super::super::errors::Reporter;
 use super::super::join::{emit, JoinInputs};
 use super::super::ops::compile_all;
 use super::super::Coll;
-use super::{pair_cells, timed, JoinSpec, Scalar};
+use super::behavior::Bases;
+use super::{behave, finish, pair_cells, timed, Behave, JoinSpec, Scalar};
 use crate::error::EngineError;
 use crate::expr::compile;
 use crate::plan::{AsofDirection, Expr, JoinKind};
@@ -41,6 +42,7 @@ pub fn asof_join<'s>(
     spec: &JoinSpec<'_>,
     times: (&Expr, &Expr),
     direction: AsofDirection,
+    behavior: Option<&Behave>,
     reporter: Reporter,
 ) -> Result<Coll<'s>, EngineError> {
     let output = Arc::new(compile_all(spec.output)?);
@@ -58,6 +60,7 @@ pub fn asof_join<'s>(
         NAME,
         reporter.clone(),
     );
+    let (left, right, marks) = behave(left, right, behavior, Bases::Time);
     let entries = left
         .map(|(jk, (at, key, row))| (jk, (at, LEFT, key, row)))
         .concat(right.map(|(jk, (at, key, row))| (jk, (at, RIGHT, key, row))));
@@ -69,7 +72,7 @@ pub fn asof_join<'s>(
     );
     let (left_width, right_width, id) = (inputs.left_width, inputs.right_width, spec.id);
     let mut rep = reporter;
-    Ok(pairs.map(move |(_jk, (l, r))| {
+    let result = pairs.map(move |(_jk, (l, r))| {
         let cells = pair_cells(
             l.as_ref().map(|(_, row)| row),
             r.as_ref().map(|(_, row)| row),
@@ -84,7 +87,8 @@ pub fn asof_join<'s>(
             id,
             &mut rep,
         )
-    }))
+    });
+    Ok(finish(result, marks))
 }
 
 /// Computes the pairs of one join key.

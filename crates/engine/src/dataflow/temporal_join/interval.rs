@@ -5,6 +5,8 @@
 //! most two for integer times, four for floats, whose rounding gets one bucket of slack).
 //! The sides are joined on `(join key, bucket)` arrangements and the pairs filtered exactly,
 //! so the work is proportional to the rows in nearby buckets, never a cross join.
+//!
+//! Without bounds (`windowJoin` with a behavior) the pairs are matched on the join key alone.
 
 use std::sync::Arc;
 
@@ -12,7 +14,8 @@ use super::super::errors::Reporter;
 use super::super::join::{emit, JoinInputs};
 use super::super::ops::compile_all;
 use super::super::Coll;
-use super::{pair_cells, timed, JoinSpec, Scalar};
+use super::behavior::Bases;
+use super::{behave, finish, pair_cells, timed, Behave, JoinSpec, Scalar};
 use crate::error::EngineError;
 use crate::expr::compile;
 use crate::plan::{Expr, JoinKind};
@@ -25,9 +28,13 @@ pub fn interval_join<'s>(
     inputs: JoinInputs<'s>,
     spec: &JoinSpec<'_>,
     times: (&Expr, &Expr),
-    bounds: (&Value, &Value),
+    bounds: Option<(&Value, &Value)>,
+    behavior: Option<&Behave>,
     reporter: Reporter,
 ) -> Result<Coll<'s>, EngineError> {
+    let windowed = bounds.is_none();
+    let zero = Value::Int(0);
+    let bounds = bounds.unwrap_or((&zero, &zero));
     let bound = |v: &Value| {
         Scalar::of(v).ok_or_else(|| {
             EngineError::Plan(format!("interval join: the bound {v:?} is not a number"))
@@ -64,12 +71,18 @@ pub fn interval_join<'s>(
         reporter.clone(),
     );
 
+    let bases = if windowed { Bases::Window } else { Bases::Time };
+    let (left, right, marks) = behave(left, right, behavior, bases);
     let left_buckets = left.clone().flat_map(move |(jk, (at, key, row))| {
+        if windowed {
+            return Some(((jk, 0), (at, key, row)));
+        }
         let t = Scalar::of(&at)?;
         Some(((jk, bucket(t, width)), (at, key, row)))
     });
     let right_buckets = right.clone().flat_map(move |(jk, (at, key, row))| {
         let buckets = match Scalar::of(&at) {
+            _ if windowed => 0..=0,
             Some(t) => {
                 let first = bucket(t.minus(upper), width).saturating_sub(slack);
                 let last = bucket(t.minus(lower), width).saturating_add(slack);
@@ -82,6 +95,9 @@ pub fn interval_join<'s>(
     });
     let pairs = left_buckets
         .join_map(right_buckets, move |_, (lt, lk, lrow), (rt, rk, rrow)| {
+            if windowed {
+                return Some((*lk, *rk, lrow.clone(), rrow.clone()));
+            }
             let (l, r) = (Scalar::of(lt)?, Scalar::of(rt)?);
             let gap = r.minus(l);
             let inside = !gap.compare(lower).is_lt() && !gap.compare(upper).is_gt();
@@ -115,7 +131,7 @@ pub fn interval_join<'s>(
             emit(&output, &cells, None, Some(rk), id, &mut rep)
         }));
     }
-    Ok(result)
+    Ok(finish(result, marks))
 }
 
 /// A side's rows keyed by their ids.

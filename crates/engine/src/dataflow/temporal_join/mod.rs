@@ -4,6 +4,7 @@
 
 mod asof;
 mod asof_now;
+mod behavior;
 mod interval;
 
 use std::cmp::Ordering;
@@ -13,10 +14,11 @@ use differential_dataflow::VecCollection;
 use super::errors::Reporter;
 use super::join::JoinInputs;
 use super::ops::eval_row;
+use super::window::{LateCounter, Point};
 use super::Coll;
 use crate::error::EngineError;
 use crate::expr::CompiledExpr;
-use crate::plan::{Expr, JoinId, JoinKind, TemporalJoinSpec};
+use crate::plan::{Expr, JoinId, JoinKind, TemporalJoinSpec, WindowBehavior};
 use crate::value::{Diff, Key, Row, Time, Value};
 
 /// The parts of a temporal join shared with ordinary joins.
@@ -39,6 +41,72 @@ pub fn op_name(spec: &TemporalJoinSpec) -> &'static str {
         TemporalJoinSpec::Interval { .. } => "interval_join",
         TemporalJoinSpec::Asof { .. } => "asof_join",
         TemporalJoinSpec::AsofNow => "asof_now_join",
+        TemporalJoinSpec::Window { .. } => "window_join",
+    }
+}
+
+/// A temporal join's behavior, ready to apply.
+#[derive(Clone)]
+pub struct Behave {
+    rules: behavior::Rules,
+    keep_results: bool,
+    late: LateCounter,
+}
+
+impl Behave {
+    /// Checks and converts the plan's behavior; `late` counts dropped late rows.
+    pub fn new(behavior: &WindowBehavior, late: LateCounter) -> Result<Behave, EngineError> {
+        let param = |v: &Option<Value>, what: &str| -> Result<Option<Point>, EngineError> {
+            v.as_ref()
+                .map(|v| {
+                    Point::of(v).ok_or_else(|| {
+                        EngineError::Plan(format!(
+                            "temporal join behavior: {what} must be a number, got {v:?}"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let rules = behavior::Rules {
+            delay: param(&behavior.delay, "delay")?,
+            cutoff: param(&behavior.cutoff, "cutoff")?,
+        };
+        if rules.cutoff.is_none() && !behavior.keep_results {
+            return Err(EngineError::Plan(
+                "temporal join behavior: keepResults false needs a cutoff".into(),
+            ));
+        }
+        Ok(Behave {
+            rules,
+            keep_results: behavior.keep_results,
+            late,
+        })
+    }
+}
+
+/// Applies an optional behavior to both sides (see [`behavior`]); returns the sides and what
+/// [`finish`] needs.
+pub(super) fn behave<'s>(
+    left: Timed<'s>,
+    right: Timed<'s>,
+    behave: Option<&Behave>,
+    bases: behavior::Bases,
+) -> (Timed<'s>, Timed<'s>, Option<behavior::ForgetMarks<'s>>) {
+    match behave {
+        None => (left, right, None),
+        Some(b) => {
+            let (l, r, marks) = behavior::apply(left, right, b.rules, bases, b.late.clone());
+            let keep = b.keep_results && b.rules.cutoff.is_some();
+            (l, r, keep.then_some(marks))
+        }
+    }
+}
+
+/// Hides the consequences of forgetting in the results when results are kept.
+pub(super) fn finish<'s>(result: Coll<'s>, marks: Option<behavior::ForgetMarks<'s>>) -> Coll<'s> {
+    match marks {
+        Some(marks) => behavior::hide_forgetting(result, marks),
+        None => result,
     }
 }
 
@@ -47,6 +115,7 @@ pub fn temporal_join<'s>(
     inputs: JoinInputs<'s>,
     spec: JoinSpec<'_>,
     temporal: &TemporalJoinSpec,
+    behavior: Option<&Behave>,
     reporter: Reporter,
 ) -> Result<Coll<'s>, EngineError> {
     if spec.left_keys.len() != spec.right_keys.len() {
@@ -64,15 +133,41 @@ pub fn temporal_join<'s>(
             inputs,
             &spec,
             (left_time, right_time),
-            (lower, upper),
+            Some((lower, upper)),
+            behavior,
+            reporter,
+        ),
+        TemporalJoinSpec::Window {
+            left_time,
+            right_time,
+        } => interval::interval_join(
+            inputs,
+            &spec,
+            (left_time, right_time),
+            None,
+            behavior,
             reporter,
         ),
         TemporalJoinSpec::Asof {
             left_time,
             right_time,
             direction,
-        } => asof::asof_join(inputs, &spec, (left_time, right_time), *direction, reporter),
-        TemporalJoinSpec::AsofNow => asof_now::asof_now_join(inputs, &spec, reporter),
+        } => asof::asof_join(
+            inputs,
+            &spec,
+            (left_time, right_time),
+            *direction,
+            behavior,
+            reporter,
+        ),
+        TemporalJoinSpec::AsofNow => {
+            if behavior.is_some() {
+                return Err(EngineError::Plan(
+                    "asofNowJoin takes no behavior (it answers each query once)".into(),
+                ));
+            }
+            asof_now::asof_now_join(inputs, &spec, reporter)
+        }
     }
 }
 

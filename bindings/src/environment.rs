@@ -121,13 +121,9 @@ impl Environment for NodeEnvironment {
         start: SinkStart,
     ) -> Result<Box<dyn Sink>, SinkError> {
         match (&output.sink, start) {
-            (SinkSpec::File { kind, path }, start) => tributary_connectors::open_file_sink(
-                kind,
-                path,
-                &node.columns,
-                &node.dtypes,
-                start,
-            ),
+            (SinkSpec::File { kind, path }, start) => {
+                tributary_connectors::open_file_sink(kind, path, &node.columns, &node.dtypes, start)
+            }
             (_, SinkStart::Fresh) => self.open_sink(position, output, node),
             (_, SinkStart::Resume(_)) => Err(SinkError {
                 sink_name: format!("output #{position}"),

@@ -38,6 +38,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
       tableName: table,
       schema: Item,
       autocommitMs: 20,
+      reconnectAttempts: 40, // a restart on a loaded machine may take seconds
     });
     tb.io.subscribe(items, {
       onChange: ({ row, isAddition }) => {
@@ -76,8 +77,8 @@ describe.each(THREADS)("threads=%i", (threads) => {
     } finally {
       await handle.stop();
     }
-    // Every change once: 21 + 5 updates (2 each) + 1 delete + 10 inserts.
-    expect(changes.length).toBe(21 + 10 + 1 + 10);
+    // Every change once: 21 rows, 6 updates (ids 0–5, 2 changes each), 1 delete, 10 inserts.
+    expect(changes.length).toBe(21 + 12 + 1 + 10);
     expect(new Set(changes).size).toBe(changes.length);
   }, 60_000);
 

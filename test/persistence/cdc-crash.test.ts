@@ -84,7 +84,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     for (let run = 0; run < KILLS; run++) {
       const before = fileSize(log);
       const { child, exited } = startChild(CHILD, args);
-      const early = run % 4 === 3; // a few kills hit the start (the first one: the snapshot)
+      const early = run % 4 === 3; // a few kills hit a run's start
       if (!early) {
         const deadline = Date.now() + 30_000;
         while (fileSize(log) <= before) {

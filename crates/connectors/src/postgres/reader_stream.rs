@@ -182,9 +182,8 @@ impl SourceReader for PostgresReader {
     }
 
     fn resume(&mut self, offsets: &[u8], live: &[(Key, Row)]) -> Result<(), SourceError> {
-        let position = Position::decode(offsets).ok_or_else(|| {
-            self.fail("the persisted replication position cannot be read".into())
-        })?;
+        let position = Position::decode(offsets)
+            .ok_or_else(|| self.fail("the persisted replication position cannot be read".into()))?;
         self.live = live.iter().cloned().collect();
         self.resumed = Some(position);
         Ok(())

@@ -91,7 +91,12 @@ impl SlotSource {
                 "CREATE_REPLICATION_SLOT {} LOGICAL pgoutput EXPORT_SNAPSHOT",
                 quote_ident(&self.slot)
             ))
-            .map_err(|e| format!("at {at}: cannot create replication slot `{}`: {e}", self.slot))?;
+            .map_err(|e| {
+                format!(
+                    "at {at}: cannot create replication slot `{}`: {e}",
+                    self.slot
+                )
+            })?;
         let row = created
             .first()
             .ok_or_else(|| format!("at {at}: CREATE_REPLICATION_SLOT returned nothing"))?;

@@ -55,8 +55,8 @@ pub fn open_file_sink(
         SinkStart::Resume(length) => resume_file(path, length).map_err(fail)?,
     };
     if kind == "csv" {
-        let sink = csv_sink::CsvSink::new(path, file, columns, fresh)
-            .map_err(|e| fail(e.to_string()))?;
+        let sink =
+            csv_sink::CsvSink::new(path, file, columns, fresh).map_err(|e| fail(e.to_string()))?;
         Ok(Box::new(sink))
     } else {
         Ok(Box::new(jsonl_sink::JsonLinesSink::new(
@@ -68,9 +68,10 @@ pub fn open_file_sink(
 /// Opens the file an earlier run wrote, cut back to `length` bytes, positioned at its end.
 fn resume_file(path: &str, length: u64) -> Result<File, String> {
     let persisted = "(persistence: the state recorded it at";
-    let mut file = OpenOptions::new().write(true).open(path).map_err(|e| {
-        format!("cannot continue the change log {persisted} {length} bytes): {e}")
-    })?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("cannot continue the change log {persisted} {length} bytes): {e}"))?;
     let actual = file
         .metadata()
         .map_err(|e| format!("cannot read the file's length: {e}"))?

@@ -166,9 +166,18 @@ fn unknown_kind_fails() {
 fn resumed_change_logs_cut_back_and_append() {
     let dir = TempDir::new();
     let (c, t) = columns();
-    let one = |n: i64| [change(vec![Value::str("a"), Value::Int(n), Value::Float(0.5)], 1)];
+    let one = |n: i64| {
+        [change(
+            vec![Value::str("a"), Value::Int(n), Value::Float(0.5)],
+            1,
+        )]
+    };
     for kind in ["csv", "jsonlines"] {
-        let path = dir.path().join(format!("log.{kind}")).to_string_lossy().into_owned();
+        let path = dir
+            .path()
+            .join(format!("log.{kind}"))
+            .to_string_lossy()
+            .into_owned();
         let mut sink = open_file_sink(kind, &path, &c, &t, SinkStart::Fresh).unwrap();
         sink.write_time(1, &one(1)).unwrap();
         let at_one = sink.position().unwrap().unwrap();
@@ -192,6 +201,10 @@ fn resumed_change_logs_cut_back_and_append() {
         let err = open_file_sink(kind, &path, &c, &t, SinkStart::Resume(1 << 20))
             .err()
             .unwrap();
-        assert!(err.message.contains("truncated or replaced"), "{}", err.message);
+        assert!(
+            err.message.contains("truncated or replaced"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -97,7 +97,11 @@ pub fn read(dir: &Path) -> Result<Recorded, PersistError> {
 impl FrontierLog {
     /// Opens (rewriting) the frontier file of `dir`, starting at `start` with the sinks at
     /// `sinks`.
-    pub fn open(dir: &Path, start: Time, sinks: &SinkPositions) -> Result<FrontierLog, PersistError> {
+    pub fn open(
+        dir: &Path,
+        start: Time,
+        sinks: &SinkPositions,
+    ) -> Result<FrontierLog, PersistError> {
         let path = dir.join("outputs.frontier");
         let mut bytes = frame::header(FileKind::Frontier).to_vec();
         frame::write_frame(&mut bytes, &encode(start, sinks)).map_err(|e| io(&path, e))?;

@@ -37,7 +37,8 @@ pub struct Store {
     /// Replayed times up to the recorded frontier: the outputs have written them already.
     written: HashSet<Time>,
     frontier_log: Mutex<Option<FrontierLog>>,
-    /// Where the resumable sinks were at the recorded frontier (by output number).
+    /// Where the resumable sinks were at the recorded frontier (by output number); empty
+    /// when the plan has inputs that every run feeds again ([`all_inputs_logged`]).
     sinks_at_open: SinkPositions,
     /// This run's resumable sinks: their positions at the frontier and after later times.
     sinks: Mutex<HashMap<u32, SinkTrack>>,
@@ -68,6 +69,17 @@ fn source_dir(name: &str) -> String {
         "{safe}-{:08x}",
         xxhash_rust::xxh3::xxh3_64(name.as_bytes()) as u32
     )
+}
+
+/// Whether every input of `plan` is a streaming source, whose input the log replays. Static
+/// tables and static sources are fed again by every run, so their changes would appear twice
+/// in a change-log file continued from an earlier run: such plans start their files afresh.
+fn all_inputs_logged(plan: &Plan) -> bool {
+    plan.nodes.iter().all(|node| match &node.op {
+        Op::Static { .. } => false,
+        Op::Source { source } => source.mode == "streaming",
+        _ => true,
+    })
 }
 
 /// `(node index, share, shares)` of every source share of `plan` on `workers` workers.
@@ -139,7 +151,11 @@ impl Store {
             frontier: AtomicU64::new(frontier),
             written,
             frontier_log: Mutex::new(Some(frontier_log)),
-            sinks_at_open: recorded.sinks,
+            sinks_at_open: if all_inputs_logged(plan) {
+                recorded.sinks
+            } else {
+                SinkPositions::new()
+            },
             sinks: Mutex::new(HashMap::new()),
             done: AtomicBool::new(false),
         })

@@ -114,7 +114,7 @@ impl Pump {
                 StreamFrame::XLogData { data, .. } => {
                     Item::Message(decode(data).map_err(|e| WireError::Protocol(e.to_string()))?)
                 }
-                StreamFrame::Keepalive { reply, .. } => {
+                StreamFrame::Keepalive { reply } => {
                     if reply {
                         self.status(true)?;
                     }

@@ -121,8 +121,8 @@ pub fn open_postgres_source(
     Ok(Box::new(reader(
         info,
         Start::Streaming {
-            client,
-            source,
+            client: Box::new(client),
+            source: Box::new(source),
             named: named.is_some(),
             reconnect_attempts,
         },

@@ -34,9 +34,9 @@ pub(crate) enum Start {
     /// Streaming: a slot to create (with a snapshot) or to continue.
     Streaming {
         /// A connection for the snapshot transaction.
-        client: ::postgres::Client,
+        client: Box<::postgres::Client>,
         /// Server, slot, publication.
-        source: SlotSource,
+        source: Box<SlotSource>,
         /// The user named the slot (it is kept after the run).
         named: bool,
         /// Reconnection attempts after the replication connection drops.

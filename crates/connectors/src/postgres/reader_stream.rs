@@ -31,6 +31,7 @@ impl PostgresReader {
         else {
             return Ok(());
         };
+        let source = *source;
         self.named = named;
         self.reconnect_attempts = reconnect_attempts;
         let resumed = self.resumed.take();
@@ -61,7 +62,7 @@ impl PostgresReader {
                     self.stale = Some(std::mem::take(&mut self.live));
                 }
                 let (stream, lsn) = source.create(&mut client).map_err(|e| self.fail(e))?;
-                self.snapshot = Some(Snapshot::new(client));
+                self.snapshot = Some(Snapshot::new(*client));
                 self.applied = lsn;
                 self.acked = lsn;
                 self.stream = Some(stream);

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tributary_engine::connector::{Sink, SinkError, SourceError, SourceReader};
+use tributary_engine::connector::{Sink, SinkError, SinkStart, SourceError, SourceReader};
 use tributary_engine::plan::{Node, Output, SinkSpec, SourceSpec};
 use tributary_engine::runtime::Environment;
 use tributary_engine::udf::UdfRunner;
@@ -113,6 +113,25 @@ impl Environment for NodeEnvironment {
         }
     }
 
+    fn open_sink_at(
+        &self,
+        position: usize,
+        output: &Output,
+        node: &Node,
+        start: SinkStart,
+    ) -> Result<Box<dyn Sink>, SinkError> {
+        match (&output.sink, start) {
+            (SinkSpec::File { kind, path }, start) => {
+                tributary_connectors::open_file_sink(kind, path, &node.columns, &node.dtypes, start)
+            }
+            (_, SinkStart::Fresh) => self.open_sink(position, output, node),
+            (_, SinkStart::Resume(_)) => Err(SinkError {
+                sink_name: format!("output #{position}"),
+                message: "only file outputs continue across restarts".into(),
+            }),
+        }
+    }
+
     fn open_sink(
         &self,
         position: usize,
@@ -125,9 +144,13 @@ impl Environment for NodeEnvironment {
                 collected: self.collected.clone(),
                 snapshot: snapshot.then(HashMap::new),
             })),
-            SinkSpec::File { kind, path } => {
-                tributary_connectors::open_file_sink(kind, path, &node.columns, &node.dtypes)
-            }
+            SinkSpec::File { kind, path } => tributary_connectors::open_file_sink(
+                kind,
+                path,
+                &node.columns,
+                &node.dtypes,
+                SinkStart::Fresh,
+            ),
             SinkSpec::Null => Ok(Box::new(NullSink)),
             SinkSpec::Postgres {
                 connection_string,

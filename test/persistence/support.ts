@@ -18,8 +18,11 @@ export async function until(probe: () => boolean, what: string, ms = 20_000): Pr
 /** A change as a JSON Lines output writes it. */
 export type LoggedChange = Record<string, unknown> & { time: number; diff: number };
 
-/** The complete lines of a change log (a last line cut short by a kill is left out). */
-export function readChanges(path: string): LoggedChange[] {
+/**
+ * The complete lines of a change log (a last line cut short by a kill is left out; `strict`
+ * throws on any line that does not parse instead).
+ */
+export function readChanges(path: string, strict = false): LoggedChange[] {
   if (!existsSync(path)) return [];
   const out: LoggedChange[] = [];
   for (const line of readFileSync(path, "utf8").split("\n")) {
@@ -27,10 +30,37 @@ export function readChanges(path: string): LoggedChange[] {
     try {
       out.push(JSON.parse(line) as LoggedChange);
     } catch {
+      if (strict) throw new Error(`${path}: a torn line in the change log: ${line}`);
       // a torn last line
     }
   }
   return out;
+}
+
+/** The size of a file in bytes (0 when missing). */
+export function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+/**
+ * What is wrong with a change stream read in file order: a time lower than the one before it
+ * (a time written again after a later one), or a row retracted below zero (a change missing
+ * or counted twice). Empty when the stream is consistent.
+ */
+export function streamProblems(changes: readonly LoggedChange[]): string[] {
+  const problems: string[] = [];
+  const state = new Map<string, number>();
+  let last = Number.NEGATIVE_INFINITY;
+  for (const [i, c] of changes.entries()) {
+    if (c.time < last) problems.push(`line ${i + 1}: time ${c.time} after ${last}`);
+    last = Math.max(last, c.time);
+    const key = rowKey(c);
+    const n = (state.get(key) ?? 0) + c.diff;
+    if (n < 0) problems.push(`line ${i + 1}: ${key} retracted below zero`);
+    if (n === 0) state.delete(key);
+    else state.set(key, n);
+  }
+  return problems;
 }
 
 /** The row of a change without `time` and `diff`, as canonical text. */
@@ -65,17 +95,6 @@ export function filesUnder(dir: string): string[] {
     else out.push(path);
   }
   return out.sort();
-}
-
-/** The state of a change log written over several runs: a later run's copy of a time wins. */
-export function combineRuns(runs: readonly LoggedChange[][]): LoggedChange[] {
-  const byTime = new Map<number, LoggedChange[]>();
-  for (const changes of runs) {
-    const mine = new Map<number, LoggedChange[]>();
-    for (const c of changes) mine.set(c.time, [...(mine.get(c.time) ?? []), c]);
-    for (const [time, cs] of mine) byTime.set(time, cs);
-  }
-  return [...byTime.values()].flat();
 }
 
 /** The rows a change log folds to, as sorted `a,b,c` lines of `columns` (`NEGATIVE` marks a count below 0). */

@@ -60,6 +60,12 @@ export interface PostgresServer {
   query(sql: string): string[][];
   /** Runs SQL (statements) with psql, ignoring output. */
   exec(sql: string): void;
+  /** Restarts the server (`pg_ctl restart -m fast`: every connection is dropped). */
+  restart(): void;
+  /** Stops the server (`-m fast`) without removing anything; `start()` brings it back. */
+  halt(): void;
+  /** Starts a halted server again. */
+  start(): void;
   /** Stops the server and removes its directory. */
   stop(): void;
 }
@@ -140,6 +146,35 @@ export async function startPostgres(): Promise<PostgresServer> {
         .map((line) => line.split("|")),
     exec: (sql) => {
       psql(sql);
+    },
+    restart: () => {
+      runAsPostgres(join(bin, "pg_ctl"), [
+        "-D",
+        data,
+        "-m",
+        "fast",
+        "-w",
+        "restart",
+        "-o",
+        options,
+        "-l",
+        join(dir, "log"),
+      ]);
+    },
+    halt: () => {
+      runAsPostgres(join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
+    },
+    start: () => {
+      runAsPostgres(join(bin, "pg_ctl"), [
+        "-D",
+        data,
+        "-o",
+        options,
+        "-l",
+        join(dir, "log"),
+        "-w",
+        "start",
+      ]);
     },
     stop: () => {
       if (stopped) return;

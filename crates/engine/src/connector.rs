@@ -57,6 +57,11 @@ pub trait SourceReader: Send {
     /// upstream (e.g. Kafka offsets committed). Called as outputs progress and once more,
     /// with `Time::MAX`, after a closed or stopped source's last time is complete.
     fn committed(&mut self, _time: Time) {}
+
+    /// Persistence: the run persists this reader's input and offsets (called once, before
+    /// [`SourceReader::resume`] and the first poll, on the first run as on later ones). A
+    /// reader that keeps state on a server for later runs (a replication slot) keeps it.
+    fn persisting(&mut self) {}
 }
 
 /// A writer of one output. Sinks run on worker 0; they receive the consolidated changes of
@@ -66,6 +71,26 @@ pub trait Sink: Send {
     fn write_time(&mut self, time: Time, changes: &[(Key, Row, Diff)]) -> Result<(), SinkError>;
     /// Called once after the last time, when the inputs are exhausted.
     fn finish(&mut self) -> Result<(), SinkError>;
+
+    /// Persistence: how far the sink's output reaches after everything written so far (a
+    /// file's length, flushed and synced), or `None` (the default) for a sink that cannot
+    /// continue an earlier run's output. The engine records it with the outputs' frontier
+    /// and reopens the sink with [`SinkStart::Resume`] at the recorded position.
+    fn position(&mut self) -> Result<Option<u64>, SinkError> {
+        Ok(None)
+    }
+}
+
+/// Where a sink starts writing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SinkStart {
+    /// From scratch (a file is created or truncated): always without persistence, and on
+    /// the first run of a persisted pipeline.
+    #[default]
+    Fresh,
+    /// Continuing an earlier run: cut the output back to this [`Sink::position`] (what the
+    /// outputs had written when their frontier was last recorded) and append after it.
+    Resume(u64),
 }
 
 /// A fatal source failure (the file vanished, the server refused us…).

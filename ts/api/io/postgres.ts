@@ -26,10 +26,16 @@ export interface PostgresReadOptions<R extends Row> extends CommonReadOptions {
    */
   publicationName?: string;
   /**
-   * Streaming: a permanent replication slot of this name (re-created at every start, as each
-   * run reads a fresh snapshot). Default: a temporary slot dropped when the run ends.
+   * Streaming: the replication slot's name (kept after the run). Default: a slot named by the
+   * reader, dropped when the run ends — or, with persistence, kept (its name is in the state)
+   * so that a restarted run continues from the logged position without a new snapshot.
    */
   slotName?: string;
+  /**
+   * Streaming: attempts to reconnect (with backoff, 100 ms doubling up to 2 s) when the
+   * replication connection drops mid-run; the run then fails naming the address. Default 8.
+   */
+  reconnectAttempts?: number;
 }
 
 /**
@@ -57,8 +63,22 @@ function read<R extends Row>(options: PostgresReadOptions<R>): Table<R> {
       table_name: tableName,
       ...(options.publicationName ? { publication_name: options.publicationName } : {}),
       ...(options.slotName ? { slot_name: options.slotName } : {}),
+      ...(options.reconnectAttempts !== undefined
+        ? { reconnect_attempts: reconnectAttempts(options.reconnectAttempts) }
+        : {}),
     },
   );
+}
+
+/** Checks `reconnectAttempts`: a whole number of at least 1. */
+function reconnectAttempts(n: number): number {
+  if (!Number.isInteger(n) || n < 1)
+    fail(
+      "INVALID_ARGUMENT",
+      `io.postgres.read: reconnectAttempts must be a whole number ≥ 1, got ${n}`,
+      callSite(),
+    );
+  return n;
 }
 
 /** How `tb.io.postgres.write` maps a table onto a PostgreSQL table. */

@@ -1,28 +1,21 @@
 //! Opening a PostgreSQL source (`tb.io.postgres.read`): connect (with retries), check the
-//! table against the schema, and — in streaming mode — make sure the publication exists,
-//! create the replication slot exporting its snapshot, import that snapshot for the initial
-//! read and start replication at the slot's consistent point. The snapshot and the change
-//! stream therefore meet exactly: nothing is lost, nothing is read twice.
+//! table against the schema, and — in streaming mode — make sure the publication exists and
+//! choose the reader's replication slot. The reader creates the slot (exporting its snapshot
+//! for the initial read, so that the snapshot and the change stream meet exactly) or, with
+//! persistence, continues it from the logged LSN on its first poll ([`super::slot`]).
 
-use std::thread::sleep;
-use std::time::Duration;
-
-use ::postgres::{Client, Config};
 use tributary_engine::connector::{SourceError, SourceReader};
 use tributary_engine::plan::SourceSpec;
 use tributary_engine::{DType, Diff, ErrorEntry, Key, Row};
 
-use super::catalog::{
-    drop_slot_if_exists, ensure_publication, format_lsn, inspect, parse_lsn, TableInfo,
-};
-use super::reader::PostgresReader;
-use super::replication::ReplicationStream;
+use super::catalog::{ensure_publication, inspect, TableInfo};
+use super::reader::{PostgresReader, Start};
+use super::slot::{fresh_slot_name, SlotSource};
 use super::snapshot::Snapshot;
 use super::table::{address, connect, parse_config, quote_ident, quote_table};
-use super::wire::ReplicationConnection;
 
-/// Connection attempts of the replication connection (backoff 100 ms, doubling, at most 2 s).
-const ATTEMPTS: u32 = 5;
+/// Reconnection attempts after the replication connection drops mid-run (default).
+const RECONNECT_ATTEMPTS: u32 = 8;
 
 /// Session settings that fix the text forms of values.
 const SESSION: &str = "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; \
@@ -82,22 +75,21 @@ pub fn open_postgres_source(
         select.join(", ")
     );
     let begin = "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY";
-    let reader = |client: Client, info: TableInfo, stream: Option<ReplicationStream>| {
+    let reader = |info: TableInfo, start: Start| {
         PostgresReader::new(
             spec.name.clone(),
             table.clone(),
             columns.to_vec(),
             dtypes.to_vec(),
             info,
-            Snapshot::new(client),
-            stream,
+            start,
         )
     };
     if !streaming {
         client
             .batch_execute(&format!("{begin}; {cursor}"))
             .map_err(|e| fail_at(e.to_string()))?;
-        return Ok(Box::new(reader(client, info, None)));
+        return Ok(Box::new(reader(info, Start::Static(Snapshot::new(client)))));
     }
     if info.key.is_empty() {
         return Err(fail_at(
@@ -113,77 +105,28 @@ pub fn open_postgres_source(
     let bare = table.rsplit('.').next().unwrap_or(&table).to_string();
     let publication = option("publication_name").unwrap_or_else(|| format!("tributary_{bare}"));
     ensure_publication(&mut client, &publication, &table, &quoted, info.oid).map_err(fail_at)?;
-    let (slot, temporary) = match option("slot_name") {
-        Some(slot) => {
-            drop_slot_if_exists(&mut client, &slot).map_err(fail_at)?;
-            (slot, false)
-        }
-        None => (format!("tributary_{:016x}", random_u64()), true),
+    let named = option("slot_name");
+    let reconnect_attempts = spec
+        .options
+        .get("reconnect_attempts")
+        .and_then(|v| v.as_u64())
+        .map_or(RECONNECT_ATTEMPTS, |n| n.clamp(1, 1000) as u32);
+    let source = SlotSource {
+        config,
+        address,
+        slot: named.clone().unwrap_or_else(fresh_slot_name),
+        publication,
+        snapshot_sql: (begin.to_string(), cursor),
     };
-    let mut repl = connect_replication(&config, &address).map_err(fail)?;
-    let created = repl
-        .simple_query(&format!(
-            "CREATE_REPLICATION_SLOT {}{} LOGICAL pgoutput EXPORT_SNAPSHOT",
-            quote_ident(&slot),
-            if temporary { " TEMPORARY" } else { "" }
-        ))
-        .map_err(|e| fail_at(format!("cannot create replication slot `{slot}`: {e}")))?;
-    let row = created
-        .first()
-        .ok_or_else(|| fail_at("CREATE_REPLICATION_SLOT returned nothing".into()))?;
-    let cell = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
-    let start = parse_lsn(&cell(1))
-        .ok_or_else(|| fail_at(format!("bad consistent point `{}`", cell(1))))?;
-    let snapshot_name = cell(2);
-    // Import the slot's snapshot before the replication connection runs another command.
-    client
-        .batch_execute(&format!(
-            "{begin}; SET TRANSACTION SNAPSHOT '{}'; {cursor}",
-            snapshot_name.replace('\'', "''")
-        ))
-        .map_err(|e| fail_at(format!("cannot import the slot's snapshot: {e}")))?;
-    repl.start_replication(&format!(
-        "START_REPLICATION SLOT {} LOGICAL {} (proto_version '1', publication_names '{}')",
-        quote_ident(&slot),
-        format_lsn(start),
-        quote_ident(&publication).replace('\'', "''")
-    ))
-    .map_err(|e| fail_at(format!("cannot start replication: {e}")))?;
-    let stream = ReplicationStream::start(repl, start);
-    Ok(Box::new(reader(client, info, Some(stream))))
-}
-
-/// Connects a replication connection with retries; the error names the address.
-fn connect_replication(config: &Config, address: &str) -> Result<ReplicationConnection, String> {
-    let mut delay = Duration::from_millis(100);
-    let mut attempt = 1;
-    loop {
-        match ReplicationConnection::connect(config) {
-            Ok(conn) => return Ok(conn),
-            Err(e) if attempt >= ATTEMPTS => {
-                return Err(format!(
-                    "cannot open a replication connection to PostgreSQL at {address} \
-                     after {ATTEMPTS} attempts: {e}"
-                ))
-            }
-            Err(_) => {
-                sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(2));
-                attempt += 1;
-            }
-        }
-    }
-}
-
-/// A slot-name suffix unique enough for temporary slots.
-fn random_u64() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let mut bytes = nanos.to_le_bytes().to_vec();
-    bytes.extend_from_slice(&std::process::id().to_le_bytes());
-    xxhash_rust::xxh3::xxh3_64(&bytes)
+    Ok(Box::new(reader(
+        info,
+        Start::Streaming {
+            client: Box::new(client),
+            source: Box::new(source),
+            named: named.is_some(),
+            reconnect_attempts,
+        },
+    )))
 }
 
 /// The share of a worker other than 0: nothing.

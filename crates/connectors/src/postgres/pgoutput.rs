@@ -92,8 +92,6 @@ pub(crate) enum StreamFrame {
     },
     /// The server's keepalive; `reply` asks for a status update now.
     Keepalive {
-        /// Current end of WAL on the server.
-        wal_end: u64,
         /// Whether the server wants an immediate reply.
         reply: bool,
     },
@@ -129,10 +127,10 @@ pub(crate) fn parse_frame(mut data: BytesMut) -> Result<StreamFrame, DecodeError
         }
         b'k' => {
             need(&data, 17, "keepalive")?;
-            let wal_end = data.get_u64();
+            let _wal_end = data.get_u64();
             let _time = data.get_i64();
             let reply = data.get_u8() == 1;
-            Ok(StreamFrame::Keepalive { wal_end, reply })
+            Ok(StreamFrame::Keepalive { reply })
         }
         _ => Ok(StreamFrame::Other),
     }

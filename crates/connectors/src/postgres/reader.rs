@@ -3,20 +3,22 @@
 //! applied one whole transaction at a time: an insert adds a row, an update retracts the old
 //! row and adds the new one, a delete retracts, a truncate retracts everything. Rows are keyed
 //! by the table's primary key; the reader keeps the live rows to retract exactly what it
-//! emitted (and to fill in unchanged TOASTed values).
+//! emitted (and to fill in unchanged TOASTed values), with an undo list per transaction so that
+//! a transaction cut short by a dropped connection, or one already emitted before a restart,
+//! leaves no trace.
 //!
-//! Commits: the snapshot ends with a commit; every poll that completes transactions emits them
-//! whole and reports [`SourceStatus::Commit`]. Their end LSN is acknowledged to the server on
-//! the next poll, when the engine has closed the time that holds them.
+//! Starting, persistence, reconnection and acknowledgements: [`super::reader_stream`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
 
-use tributary_engine::connector::{SourceError, SourceReader, SourceStatus};
-use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Value};
+use tributary_engine::connector::SourceError;
+use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Time, Value};
 
 use super::catalog::TableInfo;
 use super::pgoutput::{Cell, Message, Relation};
 use super::replication::{Item, ReplicationStream};
+use super::slot::SlotSource;
 use super::snapshot::Snapshot;
 use super::values::convert;
 
@@ -25,39 +27,95 @@ struct RelMap {
     positions: Vec<Option<(usize, u32)>>,
 }
 
+/// How a reader starts (on its first poll).
+pub(crate) enum Start {
+    /// Static mode: the snapshot, already under way.
+    Static(Snapshot),
+    /// Streaming: a slot to create (with a snapshot) or to continue.
+    Streaming {
+        /// A connection for the snapshot transaction.
+        client: Box<::postgres::Client>,
+        /// Server, slot, publication.
+        source: Box<SlotSource>,
+        /// The user named the slot (it is kept after the run).
+        named: bool,
+        /// Reconnection attempts after the replication connection drops.
+        reconnect_attempts: u32,
+    },
+}
+
+/// The replication connection dropped: when to try again.
+pub(crate) struct Down {
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// The next attempt.
+    pub next_at: Instant,
+    /// The latest error.
+    pub error: String,
+}
+
 /// Reads one PostgreSQL table.
 pub(crate) struct PostgresReader {
-    name: String,
+    pub(super) name: String,
     operator: String,
-    table: String,
+    pub(super) table: String,
     columns: Vec<String>,
     dtypes: Vec<DType>,
     info: TableInfo,
     seed: u64,
-    snapshot: Option<Snapshot>,
-    stream: Option<ReplicationStream>,
+    pub(super) snapshot: Option<Snapshot>,
+    pub(super) stream: Option<ReplicationStream>,
+    /// Not started yet (streaming).
+    pub(super) pending: Option<Start>,
+    /// Streaming: where changes come from.
+    pub(super) source: Option<SlotSource>,
+    /// The user named the slot.
+    pub(super) named: bool,
+    pub(super) reconnect_attempts: u32,
+    /// The run persists this reader (the slot is kept for the next run).
+    pub(super) persisting: bool,
+    /// What an earlier run logged (set by `resume`).
+    pub(super) resumed: Option<super::slot::Position>,
+    /// After a snapshot read again on restart: the replayed rows, retracted at its end unless
+    /// the new snapshot has their key.
+    pub(super) stale: Option<HashMap<Key, Row>>,
     /// Streaming: the live row of every key.
-    live: HashMap<Key, Row>,
+    pub(super) live: HashMap<Key, Row>,
     rel: Option<RelMap>,
     /// Changes of the open transaction.
     txn: Vec<(Key, Row, Diff)>,
     txn_errors: Vec<ErrorEntry>,
+    /// The open transaction's changes to `live`, to undo it (previous row of each key).
+    undo: Vec<(Key, Option<Row>)>,
     in_txn: bool,
-    /// LSN to acknowledge at the next poll.
-    to_ack: Option<u64>,
+    /// Streaming: the snapshot has been emitted whole.
+    pub(super) snapshot_done: bool,
+    /// The end LSN of the last transaction emitted (or the snapshot's consistent point).
+    pub(super) applied: u64,
+    /// Transactions ending at or before it were emitted before (a restart or reconnection).
+    pub(super) skip_upto: u64,
+    /// `applied` when each time was sealed, to acknowledge once the time is committed.
+    pub(super) sealed: VecDeque<(Time, u64)>,
+    /// The LSN acknowledged to the server.
+    pub(super) acked: u64,
+    /// The replication connection is down.
+    pub(super) down: Option<Down>,
 }
 
 impl PostgresReader {
-    /// A reader that starts with `snapshot` and continues with `stream` (if streaming).
+    /// A reader of `table` that starts as `start` says.
     pub(crate) fn new(
         name: String,
         table: String,
         columns: Vec<String>,
         dtypes: Vec<DType>,
         info: TableInfo,
-        snapshot: Snapshot,
-        stream: Option<ReplicationStream>,
+        start: Start,
     ) -> PostgresReader {
+        let (snapshot, pending) = match start {
+            Start::Static(snapshot) => (Some(snapshot), None),
+            streaming => (None, Some(streaming)),
+        };
         PostgresReader {
             operator: if name.starts_with("postgres:") {
                 name.clone()
@@ -70,18 +128,31 @@ impl PostgresReader {
             columns,
             dtypes,
             info,
-            snapshot: Some(snapshot),
-            stream,
+            snapshot,
+            stream: None,
+            pending,
+            source: None,
+            named: false,
+            reconnect_attempts: 1,
+            persisting: false,
+            resumed: None,
+            stale: None,
             live: HashMap::new(),
             rel: None,
             txn: Vec::new(),
             txn_errors: Vec::new(),
+            undo: Vec::new(),
             in_txn: false,
-            to_ack: None,
+            snapshot_done: false,
+            applied: 0,
+            skip_upto: 0,
+            sealed: VecDeque::new(),
+            acked: 0,
+            down: None,
         }
     }
 
-    fn fail(&self, message: String) -> SourceError {
+    pub(super) fn fail(&self, message: String) -> SourceError {
         SourceError {
             source_name: self.name.clone(),
             message: format!("postgres table `{}`: {message}", self.table),
@@ -107,7 +178,7 @@ impl PostgresReader {
     }
 
     /// Converts the next batch of the snapshot; `true` when it is exhausted.
-    fn read_snapshot(
+    pub(super) fn read_snapshot(
         &mut self,
         out: &mut Vec<(Key, Row, Diff)>,
         errors: &mut Vec<ErrorEntry>,
@@ -139,7 +210,7 @@ impl PostgresReader {
             }
             let key = self.key_of(&cells, position);
             let row: Row = cells.drain(..).collect();
-            if self.stream.is_some() {
+            if self.source.is_some() {
                 self.live.insert(key, row.clone());
             }
             out.push((key, row, 1));
@@ -185,14 +256,29 @@ impl PostgresReader {
 
     fn retract(&mut self, key: Key) {
         if let Some(old) = self.live.remove(&key) {
+            self.undo.push((key, Some(old.clone())));
             self.txn.push((key, old, -1));
         }
     }
 
     fn add(&mut self, key: Key, row: Row) {
         self.retract(key);
-        self.live.insert(key, row.clone());
+        let before = self.live.insert(key, row.clone());
+        self.undo.push((key, before));
         self.txn.push((key, row, 1));
+    }
+
+    /// Forgets the open transaction: its changes to `live` are undone, nothing is emitted.
+    pub(super) fn abort_txn(&mut self) {
+        for (key, before) in self.undo.drain(..).rev() {
+            match before {
+                Some(row) => self.live.insert(key, row),
+                None => self.live.remove(&key),
+            };
+        }
+        self.txn.clear();
+        self.txn_errors.clear();
+        self.in_txn = false;
     }
 
     fn on_relation(&mut self, rel: Relation) {
@@ -215,7 +301,10 @@ impl PostgresReader {
     /// Applies one change message to the open transaction.
     fn apply(&mut self, message: Message) {
         match message {
-            Message::Begin => self.in_txn = true,
+            Message::Begin => {
+                self.abort_txn();
+                self.in_txn = true;
+            }
             Message::Relation(rel) => self.on_relation(rel),
             Message::Insert { rel, new } if rel == self.info.oid => {
                 let cells = self.cells_of(&new, None, false);
@@ -250,13 +339,14 @@ impl PostgresReader {
         }
     }
 
-    /// Moves whole transactions from the stream to `out`; `true` if any was completed.
-    fn read_changes(
+    /// Moves whole transactions from the stream to `out`; `true` if any was completed. A
+    /// failed stream is dropped (the open transaction undone) and `down` set.
+    pub(super) fn read_changes(
         &mut self,
         out: &mut Vec<(Key, Row, Diff)>,
         errors: &mut Vec<ErrorEntry>,
         max: usize,
-    ) -> Result<bool, SourceError> {
+    ) -> bool {
         let start = out.len();
         let mut committed = false;
         loop {
@@ -268,60 +358,31 @@ impl PostgresReader {
             };
             match item {
                 Item::Failed(message) => {
-                    return Err(self.fail(format!("replication failed: {message}")))
+                    self.abort_txn();
+                    self.stream = None;
+                    self.down = Some(Down {
+                        attempts: 0,
+                        next_at: Instant::now(),
+                        error: message,
+                    });
+                    break;
                 }
-                Item::Keepalive(wal_end) => {
-                    if !self.in_txn {
-                        self.to_ack = Some(self.to_ack.unwrap_or(0).max(wal_end));
-                    }
+                Item::Message(Message::Commit { end_lsn }) if end_lsn <= self.skip_upto => {
+                    // Emitted before the restart or the reconnection.
+                    self.abort_txn();
                 }
                 Item::Message(Message::Commit { end_lsn }) => {
                     self.in_txn = false;
+                    self.undo.clear();
                     // A transaction of other tables (a shared publication) closes no time.
                     committed |= !self.txn.is_empty() || !self.txn_errors.is_empty();
                     out.append(&mut self.txn);
                     errors.append(&mut self.txn_errors);
-                    self.to_ack = Some(self.to_ack.unwrap_or(0).max(end_lsn));
+                    self.applied = self.applied.max(end_lsn);
                 }
                 Item::Message(message) => self.apply(message),
             }
         }
-        Ok(committed)
-    }
-}
-
-impl SourceReader for PostgresReader {
-    fn poll(
-        &mut self,
-        out: &mut Vec<(Key, Row, Diff)>,
-        errors: &mut Vec<ErrorEntry>,
-        max: usize,
-    ) -> Result<SourceStatus, SourceError> {
-        // What was emitted by the previous poll is in the engine's input now, in a time that
-        // closed after it (a commit status closes the time at once).
-        if let (Some(lsn), Some(stream)) = (self.to_ack.take(), self.stream.as_ref()) {
-            stream.ack(lsn);
-        }
-        if self.snapshot.is_some() {
-            let start = out.len();
-            while out.len() - start < max.max(1) {
-                if self.read_snapshot(out, errors)? {
-                    return Ok(match (&self.stream, out.len() > start) {
-                        (Some(_), _) => SourceStatus::Commit,
-                        (None, true) => SourceStatus::Data,
-                        (None, false) => SourceStatus::Finished,
-                    });
-                }
-            }
-            return Ok(SourceStatus::Data);
-        }
-        if self.stream.is_none() {
-            return Ok(SourceStatus::Finished);
-        }
-        Ok(if self.read_changes(out, errors, max.max(1))? {
-            SourceStatus::Commit
-        } else {
-            SourceStatus::Idle
-        })
+        committed
     }
 }

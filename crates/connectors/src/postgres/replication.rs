@@ -23,8 +23,6 @@ const STATUS_EVERY: Duration = Duration::from_secs(5);
 pub(crate) enum Item {
     /// A decoded `pgoutput` message.
     Message(Message),
-    /// The server's WAL end in a keepalive: everything before it has been delivered.
-    Keepalive(u64),
     /// The stream failed; nothing follows.
     Failed(String),
 }
@@ -116,11 +114,11 @@ impl Pump {
                 StreamFrame::XLogData { data, .. } => {
                     Item::Message(decode(data).map_err(|e| WireError::Protocol(e.to_string()))?)
                 }
-                StreamFrame::Keepalive { wal_end, reply } => {
+                StreamFrame::Keepalive { reply } => {
                     if reply {
                         self.status(true)?;
                     }
-                    Item::Keepalive(wal_end)
+                    continue;
                 }
                 StreamFrame::Other => continue,
             };

@@ -18,15 +18,22 @@ pub(crate) struct CsvSink {
 }
 
 impl CsvSink {
-    /// Wraps a freshly created file and writes the header.
-    pub(crate) fn new(path: &str, file: File, columns: &[String]) -> io::Result<CsvSink> {
+    /// Wraps a file; a freshly created one (`fresh`) gets the header, a continued one has it.
+    pub(crate) fn new(
+        path: &str,
+        file: File,
+        columns: &[String],
+        fresh: bool,
+    ) -> io::Result<CsvSink> {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(1 << 20)
             .from_writer(file);
-        let header = columns.iter().map(String::as_str).chain(["time", "diff"]);
-        writer.write_record(header)?;
-        writer.flush()?;
+        if fresh {
+            let header = columns.iter().map(String::as_str).chain(["time", "diff"]);
+            writer.write_record(header)?;
+            writer.flush()?;
+        }
         Ok(CsvSink {
             path: path.to_string(),
             writer,
@@ -64,5 +71,12 @@ impl Sink for CsvSink {
 
     fn finish(&mut self) -> Result<(), SinkError> {
         self.writer.flush().map_err(|e| self.fail(e))
+    }
+
+    fn position(&mut self) -> Result<Option<u64>, SinkError> {
+        self.writer.flush().map_err(|e| self.fail(e))?;
+        super::durable_length(self.writer.get_ref())
+            .map(Some)
+            .map_err(|e| self.fail(e))
     }
 }

@@ -19,7 +19,7 @@ pub(crate) struct JsonLinesSink {
 }
 
 impl JsonLinesSink {
-    /// Wraps a freshly created file.
+    /// Wraps a file (freshly created, or continued after its recorded length).
     pub(crate) fn new(path: &str, file: File, columns: &[String]) -> JsonLinesSink {
         let keys = columns
             .iter()
@@ -74,5 +74,12 @@ impl Sink for JsonLinesSink {
 
     fn finish(&mut self) -> Result<(), SinkError> {
         self.writer.flush().map_err(|e| self.fail(e))
+    }
+
+    fn position(&mut self) -> Result<Option<u64>, SinkError> {
+        self.writer.flush().map_err(|e| self.fail(e))?;
+        super::durable_length(self.writer.get_ref())
+            .map(Some)
+            .map_err(|e| self.fail(e))
     }
 }

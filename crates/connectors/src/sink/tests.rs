@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use tributary_engine::connector::SinkStart;
 use tributary_engine::{DType, Diff, Key, Row, Value};
 
 use crate::open_file_sink;
@@ -49,7 +50,7 @@ fn csv_change_log() {
         .to_string_lossy()
         .into_owned();
     let (c, t) = columns();
-    let mut sink = open_file_sink("csv", &path, &c, &t).unwrap();
+    let mut sink = open_file_sink("csv", &path, &c, &t, SinkStart::Fresh).unwrap();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         "name,n,x,time,diff\n"
@@ -75,7 +76,7 @@ fn csv_change_log() {
          z,-5,1e+21,6,1\n"
     );
     // The file is truncated when opened again.
-    let mut again = open_file_sink("csv", &path, &c, &t).unwrap();
+    let mut again = open_file_sink("csv", &path, &c, &t, SinkStart::Fresh).unwrap();
     again.finish().unwrap();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -92,7 +93,7 @@ fn jsonlines_change_log() {
         .to_string_lossy()
         .into_owned();
     let (c, t) = columns();
-    let mut sink = open_file_sink("jsonlines", &path, &c, &t).unwrap();
+    let mut sink = open_file_sink("jsonlines", &path, &c, &t, SinkStart::Fresh).unwrap();
     sink.write_time(2, &sample()).unwrap();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -129,7 +130,7 @@ fn rich_values() {
         Value::Tuple(vec![Value::Int(1), Value::str("x")].into()),
         Value::Pointer(key),
     ];
-    let mut sink = open_file_sink("jsonlines", &path, &c, &t).unwrap();
+    let mut sink = open_file_sink("jsonlines", &path, &c, &t, SinkStart::Fresh).unwrap();
     sink.write_time(1, &[change(row.clone(), 1)]).unwrap();
     sink.finish().unwrap();
     let line = std::fs::read_to_string(&path).unwrap();
@@ -141,7 +142,7 @@ fn rich_values() {
     assert_eq!(parsed["p"], key.to_string());
 
     let csv_path = dir.path().join("rich.csv").to_string_lossy().into_owned();
-    let mut sink = open_file_sink("csv", &csv_path, &c, &t).unwrap();
+    let mut sink = open_file_sink("csv", &csv_path, &c, &t, SinkStart::Fresh).unwrap();
     sink.write_time(1, &[change(row, 1)]).unwrap();
     sink.finish().unwrap();
     let text = std::fs::read_to_string(&csv_path).unwrap();
@@ -158,5 +159,52 @@ fn rich_values() {
 fn unknown_kind_fails() {
     let dir = TempDir::new();
     let path = dir.path().join("x").to_string_lossy().into_owned();
-    assert!(open_file_sink("parquet", &path, &[], &[]).is_err());
+    assert!(open_file_sink("parquet", &path, &[], &[], SinkStart::Fresh).is_err());
+}
+
+#[test]
+fn resumed_change_logs_cut_back_and_append() {
+    let dir = TempDir::new();
+    let (c, t) = columns();
+    let one = |n: i64| {
+        [change(
+            vec![Value::str("a"), Value::Int(n), Value::Float(0.5)],
+            1,
+        )]
+    };
+    for kind in ["csv", "jsonlines"] {
+        let path = dir
+            .path()
+            .join(format!("log.{kind}"))
+            .to_string_lossy()
+            .into_owned();
+        let mut sink = open_file_sink(kind, &path, &c, &t, SinkStart::Fresh).unwrap();
+        sink.write_time(1, &one(1)).unwrap();
+        let at_one = sink.position().unwrap().unwrap();
+        assert_eq!(at_one, std::fs::metadata(&path).unwrap().len());
+        // Time 2 is written but its position never recorded (a crash): it is cut off.
+        sink.write_time(2, &one(2)).unwrap();
+        drop(sink);
+        let mut sink = open_file_sink(kind, &path, &c, &t, SinkStart::Resume(at_one)).unwrap();
+        assert_eq!(sink.position().unwrap(), Some(at_one));
+        sink.write_time(2, &one(3)).unwrap();
+        sink.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = if kind == "csv" {
+            "name,n,x,time,diff\na,1,0.5,1,1\na,3,0.5,2,1\n"
+        } else {
+            "{\"name\":\"a\",\"n\":1,\"x\":0.5,\"time\":1,\"diff\":1}\n\
+             {\"name\":\"a\",\"n\":3,\"x\":0.5,\"time\":2,\"diff\":1}\n"
+        };
+        assert_eq!(text, expected, "{kind}");
+        // A file shorter than the recorded position is refused.
+        let err = open_file_sink(kind, &path, &c, &t, SinkStart::Resume(1 << 20))
+            .err()
+            .unwrap();
+        assert!(
+            err.message.contains("truncated or replaced"),
+            "{}",
+            err.message
+        );
+    }
 }

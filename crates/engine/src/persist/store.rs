@@ -2,7 +2,7 @@
 //! check, every share's log loaded), handing each worker the replay and the log writer of its
 //! shares, tracking the outputs' frontier, and compacting in a background thread.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use super::codec::{Commit, Encoder};
 use super::fingerprint::Meta;
-use super::frontier::{self, FrontierLog};
+use super::frontier::{self, FrontierLog, SinkPositions};
 use super::share::{Loaded, SegmentWriter, ShareDir};
 use super::{PersistConfig, PersistError};
+use crate::connector::SinkStart;
 use crate::plan::{Op, Plan};
 use crate::value::{Diff, Key, Row, Time};
 
@@ -36,7 +37,19 @@ pub struct Store {
     /// Replayed times up to the recorded frontier: the outputs have written them already.
     written: HashSet<Time>,
     frontier_log: Mutex<Option<FrontierLog>>,
+    /// Where the resumable sinks were at the recorded frontier (by output number); empty
+    /// when the plan has inputs that every run feeds again ([`all_inputs_logged`]).
+    sinks_at_open: SinkPositions,
+    /// This run's resumable sinks: their positions at the frontier and after later times.
+    sinks: Mutex<HashMap<u32, SinkTrack>>,
     done: AtomicBool,
+}
+
+/// A resumable sink's positions: at the outputs' frontier, and after each later time written.
+#[derive(Default)]
+struct SinkTrack {
+    at_frontier: u64,
+    after: VecDeque<(Time, u64)>,
 }
 
 /// The directory name of a source: its name made file-safe, plus a hash of the exact name.
@@ -56,6 +69,17 @@ fn source_dir(name: &str) -> String {
         "{safe}-{:08x}",
         xxhash_rust::xxh3::xxh3_64(name.as_bytes()) as u32
     )
+}
+
+/// Whether every input of `plan` is a streaming source, whose input the log replays. Static
+/// tables and static sources are fed again by every run, so their changes would appear twice
+/// in a change-log file continued from an earlier run: such plans start their files afresh.
+fn all_inputs_logged(plan: &Plan) -> bool {
+    plan.nodes.iter().all(|node| match &node.op {
+        Op::Static { .. } => false,
+        Op::Source { source } => source.mode == "streaming",
+        _ => true,
+    })
 }
 
 /// `(node index, share, shares)` of every source share of `plan` on `workers` workers.
@@ -92,7 +116,8 @@ impl Store {
             }
         }
         Meta::of(plan, workers).check_or_write(&config.dir)?;
-        let mut frontier = frontier::read(&config.dir)?;
+        let recorded = frontier::read(&config.dir)?;
+        let mut frontier = recorded.time;
         let mut shares = HashMap::new();
         let mut times = Vec::new();
         for (node, share, count, name) in shares_of(plan, workers) {
@@ -119,13 +144,19 @@ impl Store {
         // A finished run records the end of time; only replayed times matter from here on.
         frontier = frontier.min(times.iter().copied().max().unwrap_or(0));
         let written = times.into_iter().filter(|&t| t <= frontier).collect();
-        let frontier_log = FrontierLog::open(&config.dir, frontier)?;
+        let frontier_log = FrontierLog::open(&config.dir, frontier, &recorded.sinks)?;
         Ok(Store {
             config,
             shares,
             frontier: AtomicU64::new(frontier),
             written,
             frontier_log: Mutex::new(Some(frontier_log)),
+            sinks_at_open: if all_inputs_logged(plan) {
+                recorded.sinks
+            } else {
+                SinkPositions::new()
+            },
+            sinks: Mutex::new(HashMap::new()),
             done: AtomicBool::new(false),
         })
     }
@@ -165,7 +196,31 @@ impl Store {
         Ok(Some((loaded, log)))
     }
 
-    /// Worker 0: every output has written every time before `frontier` (exclusive).
+    /// Where output number `slot` starts: resumed at its recorded position, or fresh when
+    /// none was recorded (a first run, or nothing written that the frontier covers).
+    pub fn sink_start(&self, slot: usize) -> SinkStart {
+        match self.sinks_at_open.get(&(slot as u32)) {
+            Some(&position) => SinkStart::Resume(position),
+            None => SinkStart::Fresh,
+        }
+    }
+
+    /// Worker 0: resumable output `slot` reached `position` after writing `time` (`None`:
+    /// where it starts, before writing anything).
+    pub fn sink_wrote(&self, slot: usize, time: Option<Time>, position: u64) {
+        let Ok(mut sinks) = self.sinks.lock() else {
+            return;
+        };
+        let track = sinks.entry(slot as u32).or_default();
+        match time {
+            None => track.at_frontier = position,
+            Some(time) => track.after.push_back((time, position)),
+        }
+    }
+
+    /// Worker 0: every output has written every time before `frontier` (exclusive). The
+    /// frame is written before the frontier moves in memory, so a snapshot never covers a
+    /// time the file does not record (with the sinks' positions then).
     pub fn outputs_reached(&self, before: Time) -> Result<(), PersistError> {
         let Some(time) = before.checked_sub(1) else {
             return Ok(());
@@ -173,7 +228,22 @@ impl Store {
         if time <= self.frontier.load(Ordering::SeqCst) {
             return Ok(());
         }
-        self.frontier.store(time, Ordering::SeqCst);
+        let positions: SinkPositions = match self.sinks.lock() {
+            Ok(mut sinks) => sinks
+                .iter_mut()
+                .map(|(&slot, track)| {
+                    while let Some(&(t, position)) = track.after.front() {
+                        if t > time {
+                            break;
+                        }
+                        track.at_frontier = position;
+                        track.after.pop_front();
+                    }
+                    (slot, track.at_frontier)
+                })
+                .collect(),
+            Err(_) => SinkPositions::new(),
+        };
         if let Some(log) = self
             .frontier_log
             .lock()
@@ -181,8 +251,9 @@ impl Store {
             .as_mut()
             .and_then(|l| l.as_mut())
         {
-            log.advance(time)?;
+            log.advance(time, &positions)?;
         }
+        self.frontier.store(time, Ordering::SeqCst);
         Ok(())
     }
 
@@ -203,6 +274,8 @@ impl Store {
     /// Compacts every share whose closed segments are all behind the outputs' frontier.
     pub fn compact_once(&self) -> Result<(), PersistError> {
         let frontier = self.frontier.load(Ordering::SeqCst);
+        // The snapshot must not outlive the frontier record (with the sinks' positions).
+        self.sync_frontier()?;
         for state in self.shares.values() {
             let closed = state.current.load(Ordering::SeqCst).saturating_sub(1);
             if closed <= state.compacted.load(Ordering::SeqCst) {

@@ -101,3 +101,29 @@ fn torn_tail_of_last_segment_is_dropped() {
     assert_eq!(share.load().unwrap().commits.len(), 2);
     let _ = std::fs::remove_dir_all(&share.dir);
 }
+
+#[test]
+fn frontier_records_sink_positions() {
+    use super::frontier::{read, FrontierLog, Recorded, SinkPositions};
+    let dir = std::env::temp_dir().join(format!("tb-frontier-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    assert_eq!(read(&dir).unwrap(), Recorded::default());
+    let at = |pairs: &[(u32, u64)]| pairs.iter().copied().collect::<SinkPositions>();
+    let mut log = FrontierLog::open(&dir, 3, &at(&[(0, 10)])).unwrap();
+    log.advance(7, &at(&[(0, 25), (2, 40)])).unwrap();
+    log.advance(5, &at(&[(0, 99)])).unwrap(); // behind: ignored
+    log.sync().unwrap();
+    assert_eq!(
+        read(&dir).unwrap(),
+        Recorded {
+            time: 7,
+            sinks: at(&[(0, 25), (2, 40)])
+        }
+    );
+    // Reopening keeps the recorded positions in its first frame.
+    let recorded = read(&dir).unwrap();
+    drop(FrontierLog::open(&dir, recorded.time, &recorded.sinks).unwrap());
+    assert_eq!(read(&dir).unwrap(), recorded);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub use clock::{now_ms, CommitClock};
 pub use stats::{OutputCounters, RunStats, SourceCounters};
 
-use crate::connector::{Sink, SinkError, SourceError, SourceReader};
+use crate::connector::{Sink, SinkError, SinkStart, SourceError, SourceReader};
 use crate::error::{EngineError, ErrorEntry};
 use crate::plan::{Node, Output, Plan, SourceSpec};
 use crate::udf::UdfRunner;
@@ -36,6 +36,24 @@ pub trait Environment: Send + Sync + 'static {
         output: &Output,
         node: &Node,
     ) -> Result<Box<dyn Sink>, SinkError>;
+    /// Opens the sink of output number `position` at `start` (persistence reopens the sinks
+    /// that reported a [`Sink::position`] with [`SinkStart::Resume`]). Hosts whose sinks
+    /// report positions override it; the default opens fresh sinks only.
+    fn open_sink_at(
+        &self,
+        position: usize,
+        output: &Output,
+        node: &Node,
+        start: SinkStart,
+    ) -> Result<Box<dyn Sink>, SinkError> {
+        match start {
+            SinkStart::Fresh => self.open_sink(position, output, node),
+            SinkStart::Resume(_) => Err(SinkError {
+                sink_name: format!("output #{position}"),
+                message: "this host cannot continue an output across restarts".into(),
+            }),
+        }
+    }
     /// Runs the plan's user functions (`Udf` nodes); `None` when the host has none.
     fn udf_runner(&self) -> Option<Arc<dyn UdfRunner>> {
         None

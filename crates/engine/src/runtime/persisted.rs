@@ -1,6 +1,7 @@
 //! The worker's persistence hooks: replaying a source share's log into its input before the
-//! first poll, skipping outputs of replayed times that were written before, and recording
-//! how far the outputs have got.
+//! first poll, skipping outputs of replayed times that were written before, continuing
+//! change-log files where the recorded frontier left them, and recording how far the outputs
+//! have got.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use differential_dataflow::consolidation::consolidate;
 use timely::dataflow::operators::probe::Handle as ProbeHandle;
 
 use super::sources::ActiveSource;
+use super::Environment;
 use crate::connector::{Sink, SinkError};
 use crate::error::EngineError;
 use crate::persist::Store;
@@ -24,6 +26,7 @@ pub fn recover(
     if source.reader_mut().offsets().is_none() {
         return Ok(());
     }
+    source.reader_mut().persisting();
     let Some((loaded, log)) = store.source_log(node, share)? else {
         return Ok(());
     };
@@ -69,12 +72,38 @@ pub fn track_outputs(
     Ok(())
 }
 
-/// A sink that leaves out replayed times the outputs wrote in an earlier run.
-pub struct SkipWritten {
-    /// The real sink.
-    pub inner: Box<dyn Sink>,
-    /// The state, which knows the written times.
-    pub store: Arc<Store>,
+/// Opens the sink of output `slot` of a persisted run: where the recorded frontier left it
+/// (a resumable sink), leaving out replayed times the outputs wrote in an earlier run.
+pub fn open_sink(
+    env: &Arc<dyn Environment>,
+    store: Arc<Store>,
+    slot: usize,
+    output: &crate::plan::Output,
+    node: &crate::plan::Node,
+) -> Result<Box<dyn Sink>, SinkError> {
+    let mut inner = env.open_sink_at(slot, output, node, store.sink_start(slot))?;
+    let resumable = match inner.position()? {
+        Some(position) => {
+            store.sink_wrote(slot, None, position);
+            true
+        }
+        None => false,
+    };
+    Ok(Box::new(SkipWritten {
+        inner,
+        store,
+        slot,
+        resumable,
+    }))
+}
+
+/// A sink that leaves out replayed times the outputs wrote in an earlier run and tells the
+/// store where a resumable sink is after each time.
+struct SkipWritten {
+    inner: Box<dyn Sink>,
+    store: Arc<Store>,
+    slot: usize,
+    resumable: bool,
 }
 
 impl Sink for SkipWritten {
@@ -82,7 +111,13 @@ impl Sink for SkipWritten {
         if self.store.already_written(time) {
             return Ok(());
         }
-        self.inner.write_time(time, changes)
+        self.inner.write_time(time, changes)?;
+        if self.resumable {
+            if let Some(position) = self.inner.position()? {
+                self.store.sink_wrote(self.slot, Some(time), position);
+            }
+        }
+        Ok(())
     }
 
     fn finish(&mut self) -> Result<(), SinkError> {

@@ -57,10 +57,10 @@ pub fn run_worker(
         let stats = shared.stats.clone();
         let store = shared.store.cloned();
         Some(Box::new(move |position, output: &Output, node: &Node| {
-            let mut inner = env.open_sink(position, output, node)?;
-            if let Some(store) = store.clone() {
-                inner = Box::new(persisted::SkipWritten { inner, store });
-            }
+            let inner = match store.clone() {
+                Some(store) => persisted::open_sink(&env, store, position, output, node)?,
+                None => env.open_sink(position, output, node)?,
+            };
             Ok(Box::new(CountingSink {
                 inner,
                 stats: stats.clone(),

@@ -3,6 +3,7 @@
 //! steps until the outputs are complete — or until the run is asked to stop.
 
 mod clock;
+mod commit_policy;
 mod persisted;
 mod sources;
 mod stats;

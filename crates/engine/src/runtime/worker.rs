@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock::{now_ms, CommitClock};
+use super::commit_policy::CommitPolicy;
 use super::persisted;
 use super::sources::{ActiveSource, Polled};
 use super::stats::RunStats;
@@ -126,6 +127,8 @@ pub fn run_worker(
     // Readers of closed sources, kept to learn when their last time is committed.
     let mut closed: Vec<Box<dyn crate::connector::SourceReader>> = Vec::new();
     let mut done = Committed::default();
+    // Eager commits unless the run persists (its log syncs once per closed commit).
+    let mut policy = CommitPolicy::new(shared.clock, shared.store.is_none());
     while !active.is_empty() {
         if shared.stop.load(Ordering::SeqCst) {
             for source in active.iter_mut() {
@@ -135,12 +138,10 @@ pub fn run_worker(
             break;
         }
         let now = now_ms();
-        let commit = shared
-            .clock
-            .time_at(now)
-            .max(if forced_commit { current + 1 } else { 0 });
+        let next = policy.next_time(current, now, forced_commit);
         forced_commit = false;
-        if commit > current {
+        if let Some(commit) = next {
+            policy.closed(current);
             for source in active.iter_mut() {
                 source.commit_log(current)?;
             }
@@ -157,11 +158,20 @@ pub fn run_worker(
             }
         }
         let mut idle = true;
+        let mut fed = false;
         let mut slot = 0;
+        let frontier = built
+            .output_probe
+            .with_frontier(|f| f.iter().min().copied().unwrap_or(Time::MAX));
+        if policy.backlogged(frontier) {
+            // Too many closed commits wait for the outputs: leave the input unread for now.
+            slot = active.len();
+        }
         while slot < active.len() {
             match active[slot].poll(&mut buffer, &mut source_errors, &errors, POLL_BATCH)? {
                 Polled::Busy => {
                     idle = false;
+                    fed |= active[slot].is_streaming();
                     slot += 1;
                 }
                 Polled::Idle => slot += 1,
@@ -185,11 +195,11 @@ pub fn run_worker(
             };
             feed_errors(error_input.as_mut(), &mut log, index_seed(index), current);
         }
-        if idle {
-            worker.step_or_park(Some(shared.clock.until_next(now).min(IDLE_PARK)));
-        } else {
-            worker.step();
-        }
+        policy.polled(fed, idle);
+        match policy.park(now, idle) {
+            Some(wait) => worker.step_or_park(Some(wait)),
+            None => worker.step(),
+        };
         if let (Some(store), 0) = (shared.store, index) {
             persisted::track_outputs(&built.output_probe, store, max_time.max(current) + 1)?;
         }

@@ -5,10 +5,12 @@
 //!
 //! *Eager* commits (every other run): a commit that holds data closes as soon as every source of
 //! the worker has caught up (its last poll found nothing new), at the next wall-clock millisecond;
-//! a busy source keeps it open for at most `autocommitMs`. A commit without data follows the wall
-//! clock, so that the next data gets a current time and peers waiting on this worker's frontier
-//! are not held back. Times stay milliseconds and strictly increase; each worker decides on its
-//! own (timely's progress tracking makes every output wait for the slowest worker's time).
+//! a busy source keeps it open for at most `autocommitMs`. A commit without data stays open
+//! (moving it costs a progress round through the whole dataflow) until data arrives, which first
+//! moves it to the current millisecond ([`CommitPolicy::reopen_at`]), until a peer worker closed a
+//! later commit with data (whose outputs wait for this worker's frontier), or for at most
+//! `autocommitMs`. Times stay milliseconds and strictly increase; each worker decides on its own
+//! (timely's progress tracking makes every output wait for the slowest worker's time).
 //!
 //! Eager mode also bounds the backlog: while more than [`MAX_PENDING`] closed commits wait for the
 //! outputs, the worker stops reading, so a source faster than the computation leaves its input
@@ -56,8 +58,9 @@ impl CommitPolicy {
     }
 
     /// The time to move to at wall-clock `now` while `current` is open, if the commit closes;
-    /// `forced` when a source closed the commit itself.
-    pub fn next_time(&self, current: Time, now: Time, forced: bool) -> Option<Time> {
+    /// `forced` when a source closed the commit itself; `peer` the latest time a worker opened
+    /// after closing a commit with data.
+    pub fn next_time(&self, current: Time, now: Time, forced: bool, peer: Time) -> Option<Time> {
         if !self.eager {
             let next = self
                 .clock
@@ -71,17 +74,28 @@ impl CommitPolicy {
         if now <= current {
             return None;
         }
-        let close = !self.fed || self.caught_up || now >= current + self.clock.interval();
-        close.then_some(now)
+        let late = now >= current + self.clock.interval();
+        if self.fed {
+            return (self.caught_up || late).then_some(now);
+        }
+        (late || peer > current).then_some(now.max(peer))
     }
 
-    /// Records that the commit `closed` closed (the next one is open and empty).
-    pub fn closed(&mut self, closed: Time) {
-        if self.fed && self.eager {
+    /// In eager mode, with the open commit still empty: the time its first data should get.
+    pub fn reopen_at(&self, current: Time, now: Time) -> Option<Time> {
+        (self.eager && !self.fed && now > current).then_some(now)
+    }
+
+    /// Records that the commit `closed` closed (the next one is open and empty); true when it
+    /// held data (in eager mode).
+    pub fn closed(&mut self, closed: Time) -> bool {
+        let had_data = self.fed && self.eager;
+        if had_data {
             self.pending.push_back(closed);
         }
         self.fed = false;
         self.caught_up = false;
+        had_data
     }
 
     /// Records a poll round: whether any source fed data, whether every source was idle.
@@ -116,28 +130,34 @@ mod tests {
     #[test]
     fn wall_clock_commits_close_on_boundaries() {
         let policy = CommitPolicy::new(CommitClock::new(1_000, 100), false);
-        assert_eq!(policy.next_time(1_000, 1_050, false), None);
-        assert_eq!(policy.next_time(1_000, 1_050, true), Some(1_001));
-        assert_eq!(policy.next_time(1_000, 1_130, false), Some(1_100));
+        assert_eq!(policy.next_time(1_000, 1_050, false, 0), None);
+        assert_eq!(policy.next_time(1_000, 1_050, true, 0), Some(1_001));
+        assert_eq!(policy.next_time(1_000, 1_130, false, 0), Some(1_100));
+        assert_eq!(policy.reopen_at(1_000, 1_050), None);
     }
 
     #[test]
     fn eager_commits_close_when_caught_up() {
         let mut policy = CommitPolicy::new(CommitClock::new(1_000, 100), true);
-        // Nothing fed: the time follows the wall clock.
-        assert_eq!(policy.next_time(1_000, 1_003, false), Some(1_003));
-        policy.closed(1_000);
+        // Nothing fed: stays open, unless a peer moved on or the interval is over.
+        assert_eq!(policy.next_time(1_000, 1_003, false, 0), None);
+        assert_eq!(policy.next_time(1_000, 1_003, false, 1_002), Some(1_003));
+        assert_eq!(policy.next_time(1_000, 1_100, false, 0), Some(1_100));
+        // Data into an empty commit first moves it to the current millisecond.
+        assert_eq!(policy.reopen_at(1_000, 1_003), Some(1_003));
+        assert!(!policy.closed(1_000));
         // Busy: stays open until the interval is over.
         policy.polled(true, false);
-        assert_eq!(policy.next_time(1_003, 1_050, false), None);
-        assert_eq!(policy.next_time(1_003, 1_103, false), Some(1_103));
+        assert_eq!(policy.reopen_at(1_003, 1_004), None);
+        assert_eq!(policy.next_time(1_003, 1_050, false, 0), None);
+        assert_eq!(policy.next_time(1_003, 1_103, false, 0), Some(1_103));
         // Caught up: closes at the next millisecond, never twice in one.
         policy.polled(false, true);
-        assert_eq!(policy.next_time(1_003, 1_003, false), None);
-        assert_eq!(policy.next_time(1_003, 1_004, false), Some(1_004));
-        policy.closed(1_003);
+        assert_eq!(policy.next_time(1_003, 1_003, false, 0), None);
+        assert_eq!(policy.next_time(1_003, 1_004, false, 0), Some(1_004));
+        assert!(policy.closed(1_003));
         // Forced commits stay strictly increasing.
-        assert_eq!(policy.next_time(1_004, 1_004, true), Some(1_005));
+        assert_eq!(policy.next_time(1_004, 1_004, true, 0), Some(1_005));
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct Shared<'a> {
     pub stats: &'a Arc<RunStats>,
     /// The persisted state, when the run persists.
     pub store: Option<&'a Arc<crate::persist::Store>>,
+    /// The latest time a worker opened right after closing a commit with data (eager commits:
+    /// idle peers move past it so that its outputs are not held back by their frontier).
+    pub peer_closed: &'a AtomicU64,
     /// Every output has finished the times below this one (published by worker 0, which
     /// writes the outputs; `Time::MAX` once they are complete).
     pub outputs_done: &'a AtomicU64,
@@ -138,10 +141,13 @@ pub fn run_worker(
             break;
         }
         let now = now_ms();
-        let next = policy.next_time(current, now, forced_commit);
+        let peer = shared.peer_closed.load(Ordering::SeqCst);
+        let next = policy.next_time(current, now, forced_commit, peer);
         forced_commit = false;
         if let Some(commit) = next {
-            policy.closed(current);
+            if policy.closed(current) && peers > 1 {
+                shared.peer_closed.fetch_max(commit, Ordering::SeqCst);
+            }
             for source in active.iter_mut() {
                 source.commit_log(current)?;
             }
@@ -167,8 +173,15 @@ pub fn run_worker(
             // Too many closed commits wait for the outputs: leave the input unread for now.
             slot = active.len();
         }
+        let reopen = policy.reopen_at(current, now);
         while slot < active.len() {
-            match active[slot].poll(&mut buffer, &mut source_errors, &errors, POLL_BATCH)? {
+            let reopen = reopen.filter(|_| active[slot].is_streaming());
+            match active[slot].poll(
+                &mut buffer,
+                &mut source_errors,
+                &errors,
+                (POLL_BATCH, reopen),
+            )? {
                 Polled::Busy => {
                     idle = false;
                     fed |= active[slot].is_streaming();
@@ -176,14 +189,28 @@ pub fn run_worker(
                 }
                 Polled::Idle => slot += 1,
                 Polled::Commit => {
+                    // The same poll may have fed rows (and moved the input to `reopen`).
                     forced_commit = true;
                     idle = false;
+                    fed |= active[slot].is_streaming();
                     slot += 1;
                 }
                 Polled::Done => {
+                    fed |= active[slot].is_streaming();
                     active[slot].commit_log(current)?;
                     closed.push(active.swap_remove(slot).close());
                 }
+            }
+        }
+        if let (true, Some(time)) = (fed, reopen) {
+            // The first data of an empty commit moved its source there: the rest follows.
+            current = time;
+            max_time = max_time.max(current);
+            for source in active.iter_mut().filter(|s| s.is_streaming()) {
+                source.advance_to(current);
+            }
+            if let Some(input) = error_input.as_mut() {
+                input.advance_to(current);
             }
         }
         if streaming {

@@ -28,7 +28,8 @@ function recorder(table: tb.Table<{ word: string; total: number }>) {
   const times: Array<{ time: number; changes: string[] }> = [];
   let current: string[] = [];
   tb.io.subscribe(table, {
-    onChange: ({ row, isAddition }) => current.push(`${isAddition ? "+" : "-"}${row.word}=${row.total}`),
+    onChange: ({ row, isAddition }) =>
+      current.push(`${isAddition ? "+" : "-"}${row.word}=${row.total}`),
     onTimeEnd: (time) => {
       times.push({ time, changes: current.sort() });
       current = [];
@@ -68,7 +69,9 @@ describe.each(THREADS)("threads=%i", (threads) => {
       () => times.length,
     );
     const words = tb.io.custom.read(subject, { schema: Word, autocommitMs: LONG_COMMIT_MS });
-    const totals = words.groupBy(words.word).reduce({ word: words.word, total: tb.reducers.sum(words.n) });
+    const totals = words
+      .groupBy(words.word)
+      .reduce({ word: words.word, total: tb.reducers.sum(words.n) });
     times = recorder(totals);
     await tb.run({ threads });
     expect(times.map((t) => t.changes)).toEqual([["+a=1", "+b=2"], ["+a=11", "-a=1"], ["+c=5"]]);
@@ -81,8 +84,14 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const dir = tmpDir();
     const path = join(dir, "words.jsonl");
     writeFileSync(path, '{"word":"a","n":1}\n{"word":"b","n":2}\n');
-    const words = tb.io.jsonlines.read(path, { schema: Word, mode: "streaming", autocommitMs: LONG_COMMIT_MS });
-    const totals = words.groupBy(words.word).reduce({ word: words.word, total: tb.reducers.sum(words.n) });
+    const words = tb.io.jsonlines.read(path, {
+      schema: Word,
+      mode: "streaming",
+      autocommitMs: LONG_COMMIT_MS,
+    });
+    const totals = words
+      .groupBy(words.word)
+      .reduce({ word: words.word, total: tb.reducers.sum(words.n) });
     const times = recorder(totals);
     const handle = tb.start({ threads });
     try {

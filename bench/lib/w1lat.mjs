@@ -49,7 +49,7 @@ export function latencies(feed, events) {
       list = [];
       byWord.set(events.word[i], list);
     }
-    list.push([events.count[i], events.at[i]]);
+    list.push([events.count[i], events.at[i], events.commit?.[i]]);
   }
   for (const list of byWord.values()) list.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const { word, count, at } = feed.samples;
@@ -71,7 +71,15 @@ export function latencies(feed, events) {
     }
     // Counts of a word only grow, so the first event reaching the count is also the earliest.
     const first = list[lo][1];
-    if (at[i] - start >= WARMUP_MS) kept.push({ at: at[i], latency: Math.max(0, first - at[i]) });
+    const commit = list[lo][2];
+    if (at[i] - start >= WARMUP_MS)
+      kept.push({
+        at: at[i],
+        latency: Math.max(0, first - at[i]),
+        // Split (Tributary only): append → commit closed, commit closed → callback.
+        toCommit: commit === undefined ? undefined : commit - at[i],
+        toCallback: commit === undefined ? undefined : first - commit,
+      });
   }
   const sorted = kept.map((k) => k.latency).sort((a, b) => a - b);
   const fifth = Math.max(1, Math.floor(kept.length / 5));
@@ -83,7 +91,15 @@ export function latencies(feed, events) {
   const early = median(kept.slice(0, fifth).map((k) => k.latency));
   const late = median(kept.slice(-fifth).map((k) => k.latency));
   const p99 = pct(sorted, 0.99);
+  const split = (field) => {
+    const xs = kept.map((k) => k[field]).filter((x) => x !== undefined);
+    if (xs.length === 0) return undefined;
+    xs.sort((a, b) => a - b);
+    return { p50: pct(xs, 0.5), p99: pct(xs, 0.99) };
+  };
   return {
+    appendToCommit: split("toCommit"),
+    commitToCallback: split("toCallback"),
     samples: word.length,
     measured: kept.length,
     missing,
@@ -154,11 +170,19 @@ async function runOne(root, dir, cfg, seconds, log) {
     offeredRate: feed.written / feed.seconds,
     maxFeederLagMs: feed.maxFeederLagMs,
     load,
+    loadAfter: machineLoad(),
+    engineCpuMs: events.cpuMs,
+    engineSeconds: events.seconds,
     ...lat,
   };
   log(
     `  ${cfg.engine} t${cfg.threads} rate=${cfg.rate} commit=${cfg.commitMs}ms: p50 ${lat.p50?.toFixed(1)} p95 ${lat.p95?.toFixed(1)} ` +
-      `p99 ${lat.p99?.toFixed(1)} ms, missing ${lat.missing}/${lat.samples}${lat.keptUp ? "" : " (NOT kept up)"}`,
+      `p99 ${lat.p99?.toFixed(1)} ms, missing ${lat.missing}/${lat.samples}${lat.keptUp ? "" : " (NOT kept up)"}` +
+      (lat.appendToCommit
+        ? ` [append→commit p50 ${lat.appendToCommit.p50} p99 ${lat.appendToCommit.p99}; commit→callback p50 ${lat.commitToCallback.p50.toFixed(1)} p99 ${lat.commitToCallback.p99.toFixed(1)}]`
+        : "") +
+      (events.cpuMs ? ` cpu ${(events.cpuMs / 1000).toFixed(1)} s` : "") +
+      ` load ${JSON.stringify(load)}`,
   );
   return r;
 }

@@ -2,7 +2,8 @@
 // per word, and a columnar subscriber that records when each new count reaches JavaScript.
 // Usage: node bench/w1lat/tributary.mjs FILE THREADS COMMIT_MS SECONDS EVENTS.json
 // Stops after SECONDS and writes {word[], count[], at[]}: every (word, count) addition with the
-// wall-clock millisecond at which the callback saw it.
+// wall-clock millisecond at which the callback saw it, the commit time of its batch (the
+// wall-clock millisecond its commit closed), and the process's CPU time over the run.
 const tb = await import(process.env.TRIBUTARY_MODULE ?? "tributary");
 
 const [file, threadsArg, commitArg, secondsArg, eventsPath] = process.argv.slice(2);
@@ -16,9 +17,9 @@ const t = tb.io.jsonlines.read(file, {
   name: "words",
 });
 const counts = t.groupBy(t.word).reduce({ word: tb.this.word, count: tb.reducers.count() });
-const events = { word: [], count: [], at: [] };
+const events = { word: [], count: [], at: [], commit: [] };
 tb.io.subscribe(counts, {
-  onBatch: ({ length, diffs, columns }) => {
+  onBatch: ({ time, length, diffs, columns }) => {
     const at = now();
     const { word, count } = columns;
     for (let i = 0; i < length; i++) {
@@ -26,11 +27,16 @@ tb.io.subscribe(counts, {
         events.word.push(word[i]);
         events.count.push(count[i]);
         events.at.push(at);
+        events.commit.push(time);
       }
     }
   },
 });
+const cpu0 = process.cpuUsage();
 const handle = tb.start({ threads: Number(threadsArg), monitoring: "none" });
 await new Promise((resolve) => setTimeout(resolve, Number(secondsArg) * 1000));
 await handle.stop();
+const cpu = process.cpuUsage(cpu0);
+events.cpuMs = (cpu.user + cpu.system) / 1000;
+events.seconds = Number(secondsArg);
 writeFileSync(eventsPath, JSON.stringify(events));

@@ -2,7 +2,7 @@
 //! are committed to the group once the engine has finished the time that holds them.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::error::KafkaError;
@@ -118,10 +118,16 @@ pub fn open_kafka_source(
         next: BTreeMap::new(),
         sealed_next: BTreeMap::new(),
         sealed: VecDeque::new(),
+        unsent: None,
+        last_commit: None,
         cells: Vec::new(),
         pk: Vec::new(),
     }))
 }
+
+/// The shortest time between two offset commits to the consumer group (the last one, when the
+/// run ends, is always sent).
+const GROUP_COMMIT_EVERY: Duration = Duration::from_millis(100);
 
 /// One worker's consumer of its partitions.
 ///
@@ -147,6 +153,11 @@ pub(super) struct KafkaReader {
     pub(super) sealed_next: BTreeMap<i32, i64>,
     /// Positions to commit once their time is committed: (time, next offsets).
     sealed: VecDeque<(Time, BTreeMap<i32, i64>)>,
+    /// Committed positions not yet sent to the group (commits are sent at most every
+    /// [`GROUP_COMMIT_EVERY`]: the engine may close a commit every millisecond).
+    unsent: Option<BTreeMap<i32, i64>>,
+    /// When positions were last sent to the group.
+    last_commit: Option<Instant>,
     cells: Vec<Value>,
     pk: Vec<Value>,
 }
@@ -267,13 +278,23 @@ impl SourceReader for KafkaReader {
         while self.sealed.front().is_some_and(|(t, _)| *t <= time) {
             latest = self.sealed.pop_front().map(|(_, offsets)| offsets);
         }
-        if let Some(offsets) = latest {
+        if latest.is_some() {
+            self.unsent = latest;
+        }
+        let due = self
+            .last_commit
+            .is_none_or(|at| at.elapsed() >= GROUP_COMMIT_EVERY);
+        if time != Time::MAX && !due {
+            return;
+        }
+        if let Some(offsets) = self.unsent.take() {
             let mode = if time == Time::MAX {
                 CommitMode::Sync
             } else {
                 CommitMode::Async
             };
             self.commit(&offsets, mode);
+            self.last_commit = Some(Instant::now());
         }
     }
 }

@@ -26,9 +26,13 @@ impl ChunkedFile {
     /// Reads `file` from `begin` up to (not including) `end`.
     pub(crate) fn new(mut file: File, begin: u64, end: u64) -> io::Result<Self> {
         file.seek(SeekFrom::Start(begin))?;
+        // A small range (a streaming append) gets a small buffer; `fill` grows it if needed.
+        let size = usize::try_from(end.saturating_sub(begin))
+            .unwrap_or(CHUNK)
+            .clamp(64, CHUNK);
         Ok(ChunkedFile {
             file,
-            buf: vec![0; CHUNK],
+            buf: vec![0; size],
             pos: 0,
             filled: 0,
             offset: begin,

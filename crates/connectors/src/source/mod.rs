@@ -18,6 +18,7 @@ mod csv_share;
 mod fs;
 mod line_share;
 mod lines;
+mod read_copy;
 mod records;
 mod split;
 mod stream;

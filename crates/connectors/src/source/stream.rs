@@ -7,7 +7,8 @@
 //! ([`Change`]): appended data is read from the known offset up to the last complete
 //! line/record (a partial last line waits for its newline); a rewritten file has its earlier
 //! rows retracted (diff -1) and is read again from the start; a deleted file has its rows
-//! retracted. Ids are the same position- or key-derived ids as in static mode, so a re-read
+//! retracted (rows are not kept in memory: a copy of the bytes read is parsed again, see
+//! [`retract`]). Ids are the same position- or key-derived ids as in static mode, so a re-read
 //! file's unchanged rows get their old ids back. Nothing new: [`SourceStatus::Idle`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -26,9 +27,10 @@ use super::watch::{complete_lines_end, complete_records_end, fingerprint, Change
 use super::{Format, Share};
 
 mod resume;
+mod retract;
 
 /// The shortest time between two scans of the watched path.
-pub(crate) const MIN_SCAN: Duration = Duration::from_millis(5);
+pub(crate) const MIN_SCAN: Duration = Duration::from_millis(1);
 /// The longest time between two scans, however slow they are.
 const MAX_SCAN: Duration = Duration::from_secs(1);
 /// Scans may take at most 1/SCAN_SHARE of the time.
@@ -65,6 +67,8 @@ pub(crate) struct StreamSource {
     current: Option<(OsString, Share)>,
     /// Rows to emit with diff -1.
     retract: Vec<(Key, Row)>,
+    /// Copies of changed files whose rows are to be emitted with diff -1, oldest first.
+    retracting: VecDeque<Share>,
     next_scan: Instant,
 }
 
@@ -92,6 +96,7 @@ impl StreamSource {
             queue: VecDeque::new(),
             current: None,
             retract: Vec::new(),
+            retracting: VecDeque::new(),
             next_scan: Instant::now(),
         })
     }
@@ -234,7 +239,9 @@ impl StreamSource {
             return;
         };
         if matches!(change, Change::Rewritten | Change::Gone) {
-            self.retract.append(&mut t.produced);
+            if let Some(share) = retract::copy_share(t, &self.format) {
+                self.retracting.push_back(share);
+            }
             t.reset();
         }
         let Some((f, stat)) = opened.filter(|_| change != Change::Gone) else {
@@ -252,7 +259,7 @@ impl StreamSource {
         }
     }
 
-    /// Polls the current share into `out` (recording the rows for later retraction).
+    /// Polls the current share into `out`.
     fn read_current(
         &mut self,
         out: &mut Vec<(Key, Row, Diff)>,
@@ -262,7 +269,6 @@ impl StreamSource {
         let Some((name, share)) = self.current.as_mut() else {
             return Ok(());
         };
-        let start = out.len();
         let done = match (share, &self.format) {
             (Share::Csv(share), _) => share.poll(&self.ctx, out, errors, budget),
             (Share::Lines(share), Format::Lines(format)) => {
@@ -273,8 +279,6 @@ impl StreamSource {
         let Some(Slot::Mine(t)) = self.files.get_mut(name) else {
             unreachable!("the file being read is tracked");
         };
-        t.produced
-            .extend(out[start..].iter().map(|(k, r, _)| (*k, r.clone())));
         let done = done.map_err(|e| io_fail(&self.name, &t.entry, e))?;
         if done {
             self.current = None;
@@ -302,6 +306,8 @@ impl StreamSource {
             if !self.retract.is_empty() {
                 let from = self.retract.len().saturating_sub(budget);
                 out.extend(self.retract.drain(from..).map(|(k, r)| (k, r, -1)));
+            } else if !self.retracting.is_empty() {
+                self.poll_retractions(out, budget)?;
             } else if self.current.is_some() {
                 self.read_current(out, errors, budget)?;
             } else if !self.queue.is_empty() {
@@ -368,6 +374,8 @@ fn open_range(
     // Fingerprint the prefix about to be read, for telling appends from rewrites later (a
     // rewrite during the read changes the mtime, so the next scan checks again).
     t.fingerprint = fingerprint(&mut f, end)?;
+    // Keep the bytes about to be read, to retract their rows if the file changes later.
+    t.copy.extend_from(&f, end)?;
     let share = match format {
         Format::Lines(_) => Share::Lines(Box::new(LineShare::range(
             f,

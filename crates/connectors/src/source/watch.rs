@@ -1,16 +1,16 @@
 //! What a streaming file source knows about each watched file: how far it has read, a cheap
-//! fingerprint of what it read, and the rows it produced (to retract them when the file
-//! changes or goes away). Also the scans that find where the complete lines/records end.
+//! fingerprint of what it read, and a copy of the bytes it read (to retract their rows when
+//! the file changes or goes away). Also the scans that find where the complete lines/records end.
 
 use std::fs::{File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::time::SystemTime;
 
 use memchr::{memchr2, memrchr};
-use tributary_engine::{Key, Row};
 
 use super::context::FileEntry;
 use super::csv_share::CsvHeader;
+use super::read_copy::ReadCopy;
 
 /// Bytes hashed at each end of the read prefix for the fingerprint.
 const FINGERPRINT: u64 = 1024;
@@ -66,8 +66,8 @@ pub(crate) struct Tracked {
     pub stat: Option<Stat>,
     /// `(head, tail)` hashes of the read prefix (first and last KiB before `offset`).
     pub fingerprint: (u64, u64),
-    /// The rows read from the file so far, to retract on change.
-    pub produced: Vec<(Key, Row)>,
+    /// The bytes read from the file so far (parsed again to retract their rows on change).
+    pub copy: ReadCopy,
     /// CSV only: the header, once its record is complete.
     pub header: Option<CsvHeader>,
     /// Whether the file is waiting in the read queue.
@@ -82,7 +82,7 @@ impl Tracked {
             offset: 0,
             stat: None,
             fingerprint: (0, 0),
-            produced: Vec::new(),
+            copy: ReadCopy::default(),
             header: None,
             queued: false,
         }
@@ -115,12 +115,12 @@ impl Tracked {
         }
     }
 
-    /// Forgets what was read (the caller retracts `produced` first).
+    /// Forgets what was read (the caller takes `copy` first to retract its rows).
     pub(crate) fn reset(&mut self) {
         self.offset = 0;
         self.fingerprint = (0, 0);
         self.header = None;
-        self.produced.clear();
+        self.copy = ReadCopy::default();
     }
 }
 

@@ -35,6 +35,11 @@ impl CommitClock {
         self.start + elapsed - elapsed % self.interval
     }
 
+    /// The interval between two commits (ms).
+    pub fn interval(&self) -> Time {
+        self.interval
+    }
+
     /// How long until the commit open at `now` closes.
     pub fn until_next(&self, now: Time) -> Duration {
         let next = self.time_at(now) + self.interval;

@@ -3,6 +3,7 @@
 //! steps until the outputs are complete — or until the run is asked to stop.
 
 mod clock;
+mod commit_policy;
 mod persisted;
 mod sources;
 mod stats;
@@ -100,6 +101,7 @@ pub fn run(
     let clock = CommitClock::new(now_ms(), commit_interval(&plan));
     let abort = Arc::new(AtomicBool::new(false));
     let outputs_done = Arc::new(AtomicU64::new(0));
+    let peer_closed = Arc::new(AtomicU64::new(0));
     let stop = options.stop.clone();
     let stats = options
         .stats
@@ -123,6 +125,7 @@ pub fn run(
             stats: &stats,
             store: store_for_workers.as_ref(),
             outputs_done: &outputs_done,
+            peer_closed: &peer_closed,
         };
         let result = worker::run_worker(worker, &shared);
         if result.is_err() {

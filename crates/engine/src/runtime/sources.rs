@@ -135,16 +135,21 @@ impl ActiveSource {
         self.reader
     }
 
-    /// Polls the reader once (at most `max` updates) and feeds what it read.
+    /// Polls the reader once (at most `max` updates) and feeds what it read; when it read
+    /// something and `reopen` is later than the input's time, the input moves there first (an
+    /// empty commit opened long ago gets a current time for its first data).
     pub fn poll(
         &mut self,
         buffer: &mut Vec<(Key, Row, Diff)>,
         source_errors: &mut Vec<ErrorEntry>,
         errors: &ErrorBuffer,
-        max: usize,
+        (max, reopen): (usize, Option<Time>),
     ) -> Result<Polled, EngineError> {
         let status = self.reader.poll(buffer, source_errors, max)?;
         let produced = !buffer.is_empty();
+        if let (true, Some(time)) = (produced, reopen) {
+            self.advance_to(time);
+        }
         if produced {
             self.stats
                 .read(self.slot, buffer.len() as u64, *self.input.time());

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock::{now_ms, CommitClock};
+use super::commit_policy::CommitPolicy;
 use super::persisted;
 use super::sources::{ActiveSource, Polled};
 use super::stats::RunStats;
@@ -40,6 +41,9 @@ pub struct Shared<'a> {
     pub stats: &'a Arc<RunStats>,
     /// The persisted state, when the run persists.
     pub store: Option<&'a Arc<crate::persist::Store>>,
+    /// The latest time a worker opened right after closing a commit with data (eager commits:
+    /// idle peers move past it so that its outputs are not held back by their frontier).
+    pub peer_closed: &'a AtomicU64,
     /// Every output has finished the times below this one (published by worker 0, which
     /// writes the outputs; `Time::MAX` once they are complete).
     pub outputs_done: &'a AtomicU64,
@@ -126,6 +130,8 @@ pub fn run_worker(
     // Readers of closed sources, kept to learn when their last time is committed.
     let mut closed: Vec<Box<dyn crate::connector::SourceReader>> = Vec::new();
     let mut done = Committed::default();
+    // Eager commits unless the run persists (its log syncs once per closed commit).
+    let mut policy = CommitPolicy::new(shared.clock, shared.store.is_none());
     while !active.is_empty() {
         if shared.stop.load(Ordering::SeqCst) {
             for source in active.iter_mut() {
@@ -135,12 +141,13 @@ pub fn run_worker(
             break;
         }
         let now = now_ms();
-        let commit = shared
-            .clock
-            .time_at(now)
-            .max(if forced_commit { current + 1 } else { 0 });
+        let peer = shared.peer_closed.load(Ordering::SeqCst);
+        let next = policy.next_time(current, now, forced_commit, peer);
         forced_commit = false;
-        if commit > current {
+        if let Some(commit) = next {
+            if policy.closed(current) && peers > 1 {
+                shared.peer_closed.fetch_max(commit, Ordering::SeqCst);
+            }
             for source in active.iter_mut() {
                 source.commit_log(current)?;
             }
@@ -157,23 +164,53 @@ pub fn run_worker(
             }
         }
         let mut idle = true;
+        let mut fed = false;
         let mut slot = 0;
+        let frontier = built
+            .output_probe
+            .with_frontier(|f| f.iter().min().copied().unwrap_or(Time::MAX));
+        if policy.backlogged(frontier) {
+            // Too many closed commits wait for the outputs: leave the input unread for now.
+            slot = active.len();
+        }
+        let reopen = policy.reopen_at(current, now);
         while slot < active.len() {
-            match active[slot].poll(&mut buffer, &mut source_errors, &errors, POLL_BATCH)? {
+            let reopen = reopen.filter(|_| active[slot].is_streaming());
+            match active[slot].poll(
+                &mut buffer,
+                &mut source_errors,
+                &errors,
+                (POLL_BATCH, reopen),
+            )? {
                 Polled::Busy => {
                     idle = false;
+                    fed |= active[slot].is_streaming();
                     slot += 1;
                 }
                 Polled::Idle => slot += 1,
                 Polled::Commit => {
+                    // The same poll may have fed rows (and moved the input to `reopen`).
                     forced_commit = true;
                     idle = false;
+                    fed |= active[slot].is_streaming();
                     slot += 1;
                 }
                 Polled::Done => {
+                    fed |= active[slot].is_streaming();
                     active[slot].commit_log(current)?;
                     closed.push(active.swap_remove(slot).close());
                 }
+            }
+        }
+        if let (true, Some(time)) = (fed, reopen) {
+            // The first data of an empty commit moved its source there: the rest follows.
+            current = time;
+            max_time = max_time.max(current);
+            for source in active.iter_mut().filter(|s| s.is_streaming()) {
+                source.advance_to(current);
+            }
+            if let Some(input) = error_input.as_mut() {
+                input.advance_to(current);
             }
         }
         if streaming {
@@ -185,11 +222,11 @@ pub fn run_worker(
             };
             feed_errors(error_input.as_mut(), &mut log, index_seed(index), current);
         }
-        if idle {
-            worker.step_or_park(Some(shared.clock.until_next(now).min(IDLE_PARK)));
-        } else {
-            worker.step();
-        }
+        policy.polled(fed, idle);
+        match policy.park(now, idle) {
+            Some(wait) => worker.step_or_park(Some(wait)),
+            None => worker.step(),
+        };
         if let (Some(store), 0) = (shared.store, index) {
             persisted::track_outputs(&built.output_probe, store, max_time.max(current) + 1)?;
         }

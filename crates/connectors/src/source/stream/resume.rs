@@ -1,7 +1,7 @@
 //! Persistence of a streaming file source: its offsets are, per file of this worker, how far
 //! it has read plus a fingerprint of the bytes read; resuming re-checks each file. A file
 //! whose read prefix is unchanged continues after its offset (its earlier rows are re-parsed
-//! to know them for later retraction); a file rewritten or deleted while the pipeline was
+//! to know their ids, and its prefix is copied for a later retraction); a file rewritten or deleted while the pipeline was
 //! down has its logged rows retracted (and a rewritten one is read again from the start).
 
 use std::collections::HashSet;
@@ -90,7 +90,6 @@ impl StreamSource {
                 continue; // changed or gone: its rows are retracted below
             };
             known.extend(produced.iter().map(|(k, _)| *k));
-            t.produced = produced;
             t.offset = file.done;
             // Unknown metadata: the first scan queues the file and reads on from `done`.
             t.stat = None;
@@ -113,6 +112,7 @@ impl StreamSource {
             return None;
         }
         t.fingerprint = fingerprint(&mut f, file.done).ok()?;
+        t.copy.extend_from(&f, file.done).ok()?;
         let mut share = match &self.format {
             Format::Lines(_) => Share::Lines(Box::new(
                 LineShare::range(f, t.entry.clone(), 0, file.done).ok()?,

@@ -129,7 +129,9 @@ export function tableFromColumns<R extends Row>(schema: Schema<R>, columns: Colu
     site,
     "tableFromColumns",
   );
-  const table = makeTable<R>(node);
-  staged.register(table, stage);
-  return table;
+  // Tied to the plan node, not the table object: outputs and derived tables hold the node,
+  // so the columns live as long as anything that could still run them (a table wrapper
+  // dropped between `write(...)` and `run()` must not free them).
+  staged.register(node, stage);
+  return makeTable<R>(node);
 }

@@ -119,6 +119,9 @@ impl ActiveSource {
         if current < time {
             self.reader.seal(current);
             self.input.advance_to(time);
+            // Tell the dataflow now (not at the next poll): a held-back source is not
+            // polled, and its closed commit must still complete.
+            self.input.flush();
         }
     }
 

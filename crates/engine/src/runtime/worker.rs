@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::backpressure::CommitGate;
 use super::clock::{now_ms, CommitClock};
 use super::persisted;
 use super::sources::{ActiveSource, Polled};
@@ -126,6 +127,7 @@ pub fn run_worker(
     // Readers of closed sources, kept to learn when their last time is committed.
     let mut closed: Vec<Box<dyn crate::connector::SourceReader>> = Vec::new();
     let mut done = Committed::default();
+    let mut gate = CommitGate::for_plan(shared.plan);
     while !active.is_empty() {
         if shared.stop.load(Ordering::SeqCst) {
             for source in active.iter_mut() {
@@ -147,6 +149,7 @@ pub fn run_worker(
             if let (Some(store), 0) = (shared.store, index) {
                 store.sync_frontier()?;
             }
+            gate.closed(current);
             current = commit;
             max_time = max_time.max(current);
             for source in active.iter_mut().filter(|s| s.is_streaming()) {
@@ -156,9 +159,10 @@ pub fn run_worker(
                 input.advance_to(current);
             }
         }
+        let held = gate.hold(&built.data_probe);
         let mut idle = true;
         let mut slot = 0;
-        while slot < active.len() {
+        while !held && slot < active.len() {
             match active[slot].poll(&mut buffer, &mut source_errors, &errors, POLL_BATCH)? {
                 Polled::Busy => {
                     idle = false;

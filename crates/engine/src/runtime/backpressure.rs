@@ -41,6 +41,11 @@ impl CommitGate {
         }
     }
 
+    /// True when this gate can hold sources back (the plan iterates).
+    pub fn is_active(&self) -> bool {
+        self.window.is_some()
+    }
+
     /// Records that commit `time` closed (its updates are now complete in the dataflow).
     pub fn closed(&mut self, time: Time) {
         if self.window.is_some() {

@@ -119,10 +119,13 @@ impl ActiveSource {
         if current < time {
             self.reader.seal(current);
             self.input.advance_to(time);
-            // Tell the dataflow now (not at the next poll): a held-back source is not
-            // polled, and its closed commit must still complete.
-            self.input.flush();
         }
+    }
+
+    /// Tells the dataflow the input's time now, not at the next poll (a source held back by
+    /// the commit gate is not polled, and its closed commit must still complete).
+    pub fn announce(&mut self) {
+        self.input.flush();
     }
 
     /// Tells the reader that every output has finished the times up to `time`.

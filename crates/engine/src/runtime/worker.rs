@@ -154,6 +154,9 @@ pub fn run_worker(
             max_time = max_time.max(current);
             for source in active.iter_mut().filter(|s| s.is_streaming()) {
                 source.advance_to(current);
+                if gate.is_active() {
+                    source.announce();
+                }
             }
             if let Some(input) = error_input.as_mut() {
                 input.advance_to(current);

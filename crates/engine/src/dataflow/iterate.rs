@@ -9,7 +9,7 @@
 //! `f` applied `limit` times. Everything stays incremental in outer time: a change of an
 //! input at commit `t` re-runs only the rounds it affects.
 //!
-//! The body is built by [`build_inner`], generic over the timestamp; operators that depend
+//! The body is built by [`build_generic`], shared with the outer dataflow; operators that depend
 //! on outer time or on the host (sources, user functions, `sort`, `earliest`/`latest`,
 //! nested iterations) are refused with a plan error naming them.
 
@@ -21,8 +21,11 @@ use timely::dataflow::operators::vec::Filter;
 use timely::order::Product;
 
 use super::errors::ErrorBuffer;
-use super::{flatten, input_of, ix, join, op_name, ops, reduce, setops};
-use super::{Coll, CollIn, EngineTime};
+use super::generic::build_generic;
+use super::preaggregate::StampedRows;
+use super::reduce::RowStream;
+use super::{input_of, op_name};
+use super::{Coll, CollIn};
 use crate::error::EngineError;
 use crate::plan::{Node, Op};
 use crate::value::Time;
@@ -199,7 +202,7 @@ fn iterate<'s>(
         for node in body {
             let coll = match &node.op {
                 Op::IterateInput { index } => entered[*index].clone(),
-                _ => build_inner(&colls, body, node, errors)?,
+                _ => build_generic(&colls, body, node, errors, &refuse_stamps)?,
             };
             colls.push(coll);
         }
@@ -221,114 +224,9 @@ fn iterate<'s>(
     })
 }
 
-/// Builds one body node at any timestamp (the generic twin of the outer `build_operator`).
-pub fn build_inner<'s, T: EngineTime>(
-    colls: &[CollIn<'s, T>],
-    body: &[Node],
-    node: &Node,
-    errors: &ErrorBuffer,
-) -> Result<CollIn<'s, T>, EngineError> {
-    let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
-    let get = |index: usize| {
-        colls.get(index).cloned().ok_or_else(|| {
-            EngineError::Plan(format!("node reads node {index}, which is not before it"))
-        })
-    };
-    let all = |inputs: &[usize]| {
-        inputs
-            .iter()
-            .map(|i| get(*i))
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let width = |index: usize| body.get(index).map_or(0, |n| n.columns.len());
-    Ok(match &node.op {
-        Op::Select { input, exprs } => ops::select(get(*input)?, exprs, reporter)?,
-        Op::Filter { input, predicate } => ops::filter(get(*input)?, predicate, reporter)?,
-        Op::Reindex { input, keys } => ops::reindex(get(*input)?, keys, reporter)?,
-        Op::GroupBy {
-            input,
-            keys,
-            reducers,
-            output,
-        } => reduce::group_by_in(
-            get(*input)?,
-            reduce::GroupShape {
-                input_width: width(*input),
-                keys,
-                specs: reducers,
-                output,
-            },
-            reporter,
-            |_| {
-                Err(EngineError::Plan(
-                    "reduce: earliest/latest are not supported inside iterate".into(),
-                ))
-            },
-        )?,
-        Op::Join {
-            left,
-            right,
-            kind,
-            left_keys,
-            right_keys,
-            output,
-            id,
-        } => join::join(
-            join::JoinInputs {
-                left: get(*left)?,
-                right: get(*right)?,
-                left_width: width(*left),
-                right_width: width(*right),
-            },
-            *kind,
-            left_keys,
-            right_keys,
-            output,
-            *id,
-            reporter,
-        )?,
-        Op::Concat { inputs } => ops::concat(all(inputs)?, false),
-        Op::ConcatReindex { inputs } => ops::concat(all(inputs)?, true),
-        Op::Flatten { input, column } => flatten::flatten(get(*input)?, *column, reporter),
-        Op::UpdateRows { input, update } => setops::update_rows(get(*input)?, get(*update)?),
-        Op::UpdateCells {
-            input,
-            update,
-            columns,
-        } => setops::update_cells(get(*input)?, get(*update)?, columns.clone()),
-        Op::Difference { input, other } => setops::difference(get(*input)?, get(*other)?),
-        Op::Intersect { input, others } => setops::intersect(get(*input)?, all(others)?),
-        Op::Having {
-            input,
-            indexer,
-            pointer,
-        } => setops::having(get(*input)?, get(*indexer)?, pointer, reporter)?,
-        Op::Ix {
-            source,
-            indexer,
-            pointer,
-            optional,
-        } => ix::ix(
-            ix::IxInputs {
-                source: get(*source)?,
-                source_width: width(*source),
-                indexer: get(*indexer)?,
-            },
-            pointer,
-            *optional,
-            reporter,
-        )?,
-        Op::Rekey {
-            input,
-            pointer,
-            exprs,
-        } => ix::rekey(get(*input)?, pointer, exprs, reporter)?,
-        other => {
-            let why = unsupported(other).unwrap_or("it has no generic form");
-            return Err(EngineError::Plan(format!(
-                "{} is not supported inside iterate: {why}",
-                op_name(other)
-            )));
-        }
-    })
+/// `earliest`/`latest` inside an iteration: refused (they depend on commit times).
+fn refuse_stamps<'s>(_: RowStream<'s, Inner>) -> Result<StampedRows<'s, Inner>, EngineError> {
+    Err(EngineError::Plan(
+        "reduce: earliest/latest are not supported inside iterate".into(),
+    ))
 }

@@ -5,6 +5,7 @@ mod dedup;
 mod errors;
 mod flatten;
 mod fold_groups;
+mod generic;
 mod iterate;
 mod ix;
 mod join;
@@ -215,114 +216,16 @@ fn input_of<'a, 's>(colls: &'a [Coll<'s>], index: usize) -> Result<&'a Coll<'s>,
     })
 }
 
+/// Builds an operator of the outer dataflow: the commit-time-only ones here, every other
+/// one through the dispatch shared with iteration bodies ([`generic::build_generic`]).
 fn build_operator<'s>(
     colls: &[Coll<'s>],
     plan: &Plan,
     node: &Node,
     errors: &ErrorBuffer,
 ) -> Result<Coll<'s>, EngineError> {
-    let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
+    let reporter = || errors.reporter(op_name(&node.op), node.trace.clone());
     Ok(match &node.op {
-        Op::Select { input, exprs } => {
-            ops::select(input_of(colls, *input)?.clone(), exprs, reporter)?
-        }
-        Op::Filter { input, predicate } => {
-            ops::filter(input_of(colls, *input)?.clone(), predicate, reporter)?
-        }
-        Op::Reindex { input, keys } => {
-            ops::reindex(input_of(colls, *input)?.clone(), keys, reporter)?
-        }
-        Op::GroupBy {
-            input,
-            keys,
-            reducers,
-            output,
-        } => reduce::group_by(
-            input_of(colls, *input)?.clone(),
-            plan.nodes[*input].columns.len(),
-            keys,
-            reducers,
-            output,
-            reporter,
-        )?,
-        Op::Join {
-            left,
-            right,
-            kind,
-            left_keys,
-            right_keys,
-            output,
-            id,
-        } => join::join(
-            join::JoinInputs {
-                left: input_of(colls, *left)?.clone(),
-                right: input_of(colls, *right)?.clone(),
-                left_width: plan.nodes[*left].columns.len(),
-                right_width: plan.nodes[*right].columns.len(),
-            },
-            *kind,
-            left_keys,
-            right_keys,
-            output,
-            *id,
-            reporter,
-        )?,
-        Op::Concat { inputs } => ops::concat(collect_inputs(colls, inputs)?, false),
-        Op::ConcatReindex { inputs } => ops::concat(collect_inputs(colls, inputs)?, true),
-        Op::Flatten { input, column } => {
-            flatten::flatten(input_of(colls, *input)?.clone(), *column, reporter)
-        }
-        Op::UpdateRows { input, update } => setops::update_rows(
-            input_of(colls, *input)?.clone(),
-            input_of(colls, *update)?.clone(),
-        ),
-        Op::UpdateCells {
-            input,
-            update,
-            columns,
-        } => setops::update_cells(
-            input_of(colls, *input)?.clone(),
-            input_of(colls, *update)?.clone(),
-            columns.clone(),
-        ),
-        Op::Difference { input, other } => setops::difference(
-            input_of(colls, *input)?.clone(),
-            input_of(colls, *other)?.clone(),
-        ),
-        Op::Intersect { input, others } => setops::intersect(
-            input_of(colls, *input)?.clone(),
-            collect_inputs(colls, others)?,
-        ),
-        Op::Having {
-            input,
-            indexer,
-            pointer,
-        } => setops::having(
-            input_of(colls, *input)?.clone(),
-            input_of(colls, *indexer)?.clone(),
-            pointer,
-            reporter,
-        )?,
-        Op::Ix {
-            source,
-            indexer,
-            pointer,
-            optional,
-        } => ix::ix(
-            ix::IxInputs {
-                source: input_of(colls, *source)?.clone(),
-                source_width: plan.nodes[*source].columns.len(),
-                indexer: input_of(colls, *indexer)?.clone(),
-            },
-            pointer,
-            *optional,
-            reporter,
-        )?,
-        Op::Rekey {
-            input,
-            pointer,
-            exprs,
-        } => ix::rekey(input_of(colls, *input)?.clone(), pointer, exprs, reporter)?,
         Op::Sort {
             input,
             key,
@@ -331,7 +234,7 @@ fn build_operator<'s>(
             input_of(colls, *input)?.clone(),
             key,
             instance.as_ref(),
-            reporter,
+            reporter(),
         )?,
         Op::TemporalJoin {
             left,
@@ -363,7 +266,7 @@ fn build_operator<'s>(
                 .map(|b| temporal_join::Behave::new(b, errors.late_counter()))
                 .transpose()?
                 .as_ref(),
-            reporter,
+            reporter(),
         )?,
         Op::StampTime { input } => dedup::stamp_time(input_of(colls, *input)?.clone()),
         Op::Static { .. }
@@ -378,14 +281,10 @@ fn build_operator<'s>(
         Op::Iterate { .. } | Op::IterateOutput { .. } | Op::IterateInput { .. } => {
             return Err(iterate::misplaced(&node.op))
         }
+        _ => generic::build_generic(colls, &plan.nodes, node, errors, &|rows| {
+            Ok(stamp::stamp_insertion_times(rows))
+        })?,
     })
-}
-
-fn collect_inputs<'s>(colls: &[Coll<'s>], inputs: &[usize]) -> Result<Vec<Coll<'s>>, EngineError> {
-    inputs
-        .iter()
-        .map(|i| input_of(colls, *i).cloned())
-        .collect()
 }
 
 /// The operator's name as the error log shows it.

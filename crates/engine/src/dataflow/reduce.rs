@@ -11,32 +11,10 @@ use timely::dataflow::Stream;
 
 use super::preaggregate::{preaggregate, StampedRows};
 use super::reducers::{GroupEntry, Reducer};
-use super::stamp::stamp_insertion_times;
-use super::{Coll, CollIn, EngineTime};
+use super::{CollIn, EngineTime};
 use crate::error::EngineError;
 use crate::plan::{Expr, ReducerSpec};
 use crate::value::{Diff, Key, Row, Value};
-
-/// Groups `input` by `keys` and computes `reducers`; `output` is evaluated over
-/// `[group values..., reducer results...]`. Result ids are `Key::for_values(group values)`.
-pub fn group_by<'s>(
-    input: Coll<'s>,
-    input_width: usize,
-    keys: &[Expr],
-    specs: &[ReducerSpec],
-    output: &[Expr],
-    reporter: Reporter,
-) -> Result<Coll<'s>, EngineError> {
-    let shape = GroupShape {
-        input_width,
-        keys,
-        specs,
-        output,
-    };
-    group_by_in(input, shape, reporter, |rows| {
-        Ok(stamp_insertion_times(rows))
-    })
-}
 
 /// The shape of a `groupBy().reduce()`: input width, grouping keys, reducers, output columns.
 pub struct GroupShape<'a> {
@@ -53,8 +31,10 @@ pub struct GroupShape<'a> {
 /// Row updates of a collection at timestamp `T`.
 pub type RowStream<'s, T> = Stream<'s, T, Vec<((Key, Row), T, Diff)>>;
 
-/// [`group_by`] at any timestamp. `stamp` gives rows their insertion times when a reducer
-/// (`earliest`/`latest`) needs them, or refuses (inside an iteration).
+/// Groups `input` by `keys` and computes `reducers`; `output` is evaluated over
+/// `[group values..., reducer results...]`. Result ids are `Key::for_values(group values)`.
+/// `stamp` gives rows their insertion times when a reducer (`earliest`/`latest`) needs
+/// them, or refuses (inside an iteration).
 pub fn group_by_in<'s, T, S>(
     input: CollIn<'s, T>,
     shape: GroupShape<'_>,

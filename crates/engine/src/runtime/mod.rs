@@ -2,6 +2,7 @@
 //! (static rows, connector readers, the error log), closes commits on the commit clock, and
 //! steps until the outputs are complete — or until the run is asked to stop.
 
+mod backpressure;
 mod clock;
 mod commit_policy;
 mod persisted;

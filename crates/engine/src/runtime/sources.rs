@@ -122,6 +122,12 @@ impl ActiveSource {
         }
     }
 
+    /// Tells the dataflow the input's time now, not at the next poll (a source held back by
+    /// the commit gate is not polled, and its closed commit must still complete).
+    pub fn announce(&mut self) {
+        self.input.flush();
+    }
+
     /// Tells the reader that every output has finished the times up to `time`.
     pub fn committed(&mut self, time: Time) {
         self.reader.committed(time);

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::backpressure::CommitGate;
 use super::clock::{now_ms, CommitClock};
 use super::commit_policy::CommitPolicy;
 use super::persisted;
@@ -132,6 +133,7 @@ pub fn run_worker(
     let mut done = Committed::default();
     // Eager commits unless the run persists (its log syncs once per closed commit).
     let mut policy = CommitPolicy::new(shared.clock, shared.store.is_none());
+    let mut gate = CommitGate::for_plan(shared.plan);
     while !active.is_empty() {
         if shared.stop.load(Ordering::SeqCst) {
             for source in active.iter_mut() {
@@ -154,23 +156,29 @@ pub fn run_worker(
             if let (Some(store), 0) = (shared.store, index) {
                 store.sync_frontier()?;
             }
+            gate.closed(current);
             current = commit;
             max_time = max_time.max(current);
             for source in active.iter_mut().filter(|s| s.is_streaming()) {
                 source.advance_to(current);
+                if gate.is_active() {
+                    source.announce();
+                }
             }
             if let Some(input) = error_input.as_mut() {
                 input.advance_to(current);
             }
         }
+        let held = gate.hold(&built.data_probe);
         let mut idle = true;
         let mut fed = false;
         let mut slot = 0;
         let frontier = built
             .output_probe
             .with_frontier(|f| f.iter().min().copied().unwrap_or(Time::MAX));
-        if policy.backlogged(frontier) {
-            // Too many closed commits wait for the outputs: leave the input unread for now.
+        if held || policy.backlogged(frontier) {
+            // Too many closed commits wait for the outputs (or, in a plan that iterates, the
+            // last one is still in the loop): leave the input unread for now.
             slot = active.len();
         }
         let reopen = policy.reopen_at(current, now);
@@ -208,6 +216,9 @@ pub fn run_worker(
             max_time = max_time.max(current);
             for source in active.iter_mut().filter(|s| s.is_streaming()) {
                 source.advance_to(current);
+                if gate.is_active() {
+                    source.announce();
+                }
             }
             if let Some(input) = error_input.as_mut() {
                 input.advance_to(current);

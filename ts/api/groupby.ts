@@ -52,13 +52,19 @@ function sameTree(a: ExprNode, b: ExprNode): boolean {
     case "lit":
       return b.k === "lit" && Object.is(a.value, b.value);
     case "cast":
-      return b.k === "cast" && JSON.stringify(a.to) === JSON.stringify(b.to) && sameTree(a.arg, b.arg);
+      return (
+        b.k === "cast" && JSON.stringify(a.to) === JSON.stringify(b.to) && sameTree(a.arg, b.arg)
+      );
     case "call":
     case "reducer": {
       if (b.k !== a.k) return false;
       const bf = b.k === "call" ? b.f : b.kind;
       const af = a.k === "call" ? a.f : a.kind;
-      return af === bf && a.args.length === b.args.length && a.args.every((x, i) => sameTree(x, b.args[i]!));
+      return (
+        af === bf &&
+        a.args.length === b.args.length &&
+        a.args.every((x, i) => sameTree(x, b.args[i]!))
+      );
     }
   }
 }

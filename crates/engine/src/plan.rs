@@ -267,6 +267,11 @@ pub enum Op {
         /// Batching, caching and retraction behaviour.
         #[serde(default)]
         options: UdfOptions,
+        /// A select fused into the call: when set, the output row is these expressions over
+        /// the input row with the function's result as one more last column (instead of the
+        /// input row with the result appended).
+        #[serde(default)]
+        project: Option<Vec<Expr>>,
     },
     /// `tb.iterate`: the fixed point of `variables` tables. `inputs[..variables]` are the
     /// variables' initial values; the other inputs are outer tables the body reads. `body`
@@ -309,6 +314,9 @@ pub struct UdfOptions {
     pub name: String,
     /// Most rows handed over in one call of the host.
     pub max_batch: usize,
+    /// Most rows handed to the host at once (it splits them into calls of at most
+    /// `max_batch` rows), so that many small calls share one crossing; 0: `max_batch`.
+    pub crossing_rows: usize,
     /// Most batches of one operator (per worker) waiting for results at once.
     pub max_in_flight: usize,
     /// Same arguments give the same result: retractions are re-evaluated. When false, results
@@ -318,6 +326,9 @@ pub struct UdfOptions {
     pub cache: bool,
     /// A `None` argument gives a `None` result without calling the function.
     pub propagate_null: bool,
+    /// The function's result type, when the node's last column is not the result (a fused
+    /// projection); otherwise the node's last column type is used.
+    pub returns: Option<DType>,
 }
 
 impl Default for UdfOptions {
@@ -325,10 +336,12 @@ impl Default for UdfOptions {
         UdfOptions {
             name: String::new(),
             max_batch: 1024,
+            crossing_rows: 0,
             max_in_flight: 4,
             deterministic: true,
             cache: false,
             propagate_null: false,
+            returns: None,
         }
     }
 }

@@ -11,6 +11,7 @@ import { planToJson } from "./plan.js";
 import { acquireUdfs, releaseUdfs, type UdfDefinition, udfOfOp } from "./udf.js";
 import { argumentsKey, DiskCache } from "./udf-cache.js";
 import { decodeColumn, type Precomputed, type RowErrors, sendResults } from "./udf-columns.js";
+import { DEFAULT_BATCH } from "./udf-lower.js";
 import { encodeValue } from "./values.js";
 
 /** Limits how many calls of one function run at once. */
@@ -266,7 +267,7 @@ function runAny(
     runRows(def, columns, rows, done);
     return;
   }
-  const size = def.options.batch?.maxSize ?? rows;
+  const size = def.options.batch?.maxSize ?? DEFAULT_BATCH;
   if (rows <= size) {
     runBatch(def, columns, rows, done);
     return;

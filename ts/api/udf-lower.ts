@@ -23,7 +23,14 @@ interface LoweredCall {
  * Default rows per call, for one-row-at-a-time functions (the batching is the engine's: one
  * JS call runs the loop over the batch) and batch functions without `maxSize`.
  */
-const DEFAULT_BATCH = 4096;
+export const DEFAULT_BATCH = 4096;
+
+/**
+ * Most rows per crossing to JavaScript (split there into calls of the batch size). With
+ * `MAX_IN_FLIGHT` crossings out, one operator takes more rows per step than a source polls
+ * (64K), so rows do not pile up in the engine while the function keeps pace.
+ */
+const CROSSING_ROWS = 16384;
 
 /** Batches of one operator (per worker) out in JavaScript at once. */
 const MAX_IN_FLIGHT = 8;
@@ -66,7 +73,7 @@ export class UdfLowering {
         name: def.name,
         max_batch: o.batch?.maxSize ?? DEFAULT_BATCH,
         // Small calls share crossings: the driver splits a crossing into calls of `maxSize`.
-        crossing_rows: Math.max(o.batch?.maxSize ?? DEFAULT_BATCH, DEFAULT_BATCH),
+        crossing_rows: Math.max(o.batch?.maxSize ?? DEFAULT_BATCH, CROSSING_ROWS),
         max_in_flight: MAX_IN_FLIGHT,
         deterministic: o.deterministic !== false,
         cache: o.cache === true,

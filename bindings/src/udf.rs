@@ -58,14 +58,18 @@ impl NodeUdfRunner {
     pub fn new(plan: &Plan, udfs: Vec<Function<'_, DriverArgs, Unknown<'static>>>) -> Result<Self> {
         let mut returns = vec![DType::Any; udfs.len()];
         for node in &plan.nodes {
-            if let Op::Udf { udf, .. } | Op::FoldGroups { udf, .. } = &node.op {
+            if let Op::Udf { udf, options, .. } | Op::FoldGroups { udf, options, .. } = &node.op {
                 let slot = returns.get_mut(*udf as usize).ok_or_else(|| {
                     Error::from_reason(format!(
                         "[TRIBUTARY_PLAN] the plan calls user function {udf} but only {} were given",
                         udfs.len()
                     ))
                 })?;
-                *slot = node.dtypes.last().cloned().unwrap_or(DType::Any);
+                // A fused select's node ends with its own columns: the options name the type.
+                *slot = match &options.returns {
+                    Some(dtype) => dtype.clone(),
+                    None => node.dtypes.last().cloned().unwrap_or(DType::Any),
+                };
             }
         }
         let mut drivers = Vec::with_capacity(udfs.len());

@@ -76,7 +76,10 @@ function toText(values: readonly string[]): { bytes: Buffer; offsets: Uint32Arra
  * and str columns (optional numbers: `null`/`NaN`). Ids come from the schema's primary key, or
  * from row positions.
  */
-export function tableFromColumns<R extends Row>(schema: Schema<R>, columns: ColumnsOf<R>): Table<R> {
+export function tableFromColumns<R extends Row>(
+  schema: Schema<R>,
+  columns: ColumnsOf<R>,
+): Table<R> {
   const site = callSite();
   const data = columns as Record<string, ArrayLike<unknown> | undefined>;
   const numbers: Float64Array[] = [];
@@ -86,12 +89,21 @@ export function tableFromColumns<R extends Row>(schema: Schema<R>, columns: Colu
   const layout = schema.names.map((name, i) => {
     const dtype = schema.dtypes[i]!;
     const kind = kindOf(dtype);
-    if (!kind) fail("NOT_SUPPORTED", `tableFromColumns: column "${name}" has a type columns cannot carry yet`, site);
+    if (!kind)
+      fail(
+        "NOT_SUPPORTED",
+        `tableFromColumns: column "${name}" has a type columns cannot carry yet`,
+        site,
+      );
     const values = data[name];
     if (!values || typeof values.length !== "number")
       fail("INVALID_ARGUMENT", `tableFromColumns: column "${name}" is missing`, site);
     if (rows !== undefined && values.length !== rows)
-      fail("INVALID_ARGUMENT", `tableFromColumns: column "${name}" has ${values.length} values, not ${rows}`, site);
+      fail(
+        "INVALID_ARGUMENT",
+        `tableFromColumns: column "${name}" has ${values.length} values, not ${rows}`,
+        site,
+      );
     rows = values.length;
     if (kind === "text") {
       const { bytes, offsets: bounds } = toText(values as readonly string[]);

@@ -170,7 +170,12 @@ export function compileAll(nodes: readonly ExprNode[], ctx: CompileContext): Com
 }
 
 /** Checks that a compiled predicate is boolean. */
-export function requireBool(c: Compiled, what: string, site: string | undefined, source?: ExprNode): void {
+export function requireBool(
+  c: Compiled,
+  what: string,
+  site: string | undefined,
+  source?: ExprNode,
+): void {
   if (!isKind(c.dtype, "Bool")) {
     const subject = source ? ` but ${describeNode(source)} is not` : "";
     fail("TYPE_MISMATCH", `${what}: expected a boolean expression${subject}`, site);

@@ -326,6 +326,14 @@ function checkSupported(node: PlanNode): void {
 /** Refuses operators the engine cannot run inside an iteration. */
 function checkOp(node: PlanNode, op: PlanOp): void {
   const name = opName(op);
+  if (name === "Udf") {
+    // A select calling a function is fused into its `Udf` node (operation "select").
+    fail(
+      "UNSUPPORTED_IN_ITERATE",
+      "iterate: JavaScript functions (tb.udf/tb.apply) cannot be used inside the iterate callback; compute them before or after the iteration",
+      node.trace,
+    );
+  }
   if (name === "GroupBy" && typeof op === "object" && "GroupBy" in op) {
     const bad = op.GroupBy.reducers.find((r) => TIME_REDUCERS.has(r.kind));
     if (bad) {

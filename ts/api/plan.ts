@@ -95,7 +95,16 @@ export type PlanOp =
   | { Ix: { source: number; indexer: number; pointer: PlanExpr; optional: boolean } }
   | { Rekey: { input: number; pointer: PlanExpr; exprs: PlanExpr[] } }
   | { Sort: { input: number; key: PlanExpr; instance: PlanExpr | undefined } }
-  | { Udf: { input: number; udf: number; args: PlanExpr[]; options: PlanUdfOptions } }
+  | {
+      Udf: {
+        input: number;
+        udf: number;
+        args: PlanExpr[];
+        options: PlanUdfOptions;
+        /** A fused select: its columns over the input row plus the result (last column). */
+        project?: PlanExpr[];
+      };
+    }
   | {
       FoldGroups: {
         input: number;
@@ -184,10 +193,14 @@ export type TemporalJoinSpec =
 export interface PlanUdfOptions {
   name: string;
   max_batch: number;
+  /** Most rows per crossing to JavaScript (split into calls of `max_batch`); 0: `max_batch`. */
+  crossing_rows?: number;
   max_in_flight: number;
   deterministic: boolean;
   cache: boolean;
   propagate_null: boolean;
+  /** The result type when the node's last column is not the result (fused select). */
+  returns?: DType;
 }
 
 /** One table of a serialized plan. */

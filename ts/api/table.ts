@@ -158,6 +158,16 @@ function selectNode(
   const udfs = new UdfLowering(input, site);
   const ctx = { scope: tableScope(input, operation), operation, site, udf: udfs.handler };
   const compiled = outputs.map(([, e]) => compile(e, ctx));
+  if (!udfs.empty) {
+    // The select runs inside the last function call's operator (one output row per row).
+    const fused = udfs.finishSelect(
+      outputs.map(([n]) => n),
+      compiled.map((c) => c.dtype),
+      compiled.map((c) => c.expr),
+      operation,
+    );
+    return makeTable(fused);
+  }
   const source = udfs.finish();
   const node = new PlanNode(
     outputs.map(([n]) => n),
@@ -374,7 +384,11 @@ export class TableBase<R extends Row = Row> {
       Call: { f: "not", args: [{ Call: { f: "isError", args: [{ Col: i }] } }] },
     }));
     const predicate =
-      clean.length === 0 ? { Lit: { Bool: true } } : clean.length === 1 ? clean[0]! : { Call: { f: "and", args: clean } };
+      clean.length === 0
+        ? { Lit: { Bool: true } }
+        : clean.length === 1
+          ? clean[0]!
+          : { Call: { f: "and", args: clean } };
     const node = new PlanNode(
       input.columns,
       input.dtypes,

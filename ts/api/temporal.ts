@@ -64,7 +64,12 @@ export interface ExactlyOnceBehavior {
 /** Any behavior. */
 export type Behavior = CommonBehavior | ExactlyOnceBehavior;
 
-function length(value: unknown, what: string, site: string | undefined, positive: boolean): number | bigint {
+function length(
+  value: unknown,
+  what: string,
+  site: string | undefined,
+  positive: boolean,
+): number | bigint {
   if (value === undefined || value === null) {
     fail("INVALID_ARGUMENT", `${what} is required`, site);
   }
@@ -85,7 +90,10 @@ function origin(value: unknown, what: string, site: string | undefined): TimeLik
 }
 
 /** Tumbling windows [`origin + k*duration`, `+ duration`). */
-export function tumbling(options: { duration: number | bigint; origin?: TimeLike }): TumblingWindow {
+export function tumbling(options: {
+  duration: number | bigint;
+  origin?: TimeLike;
+}): TumblingWindow {
   const site = callSite();
   return {
     kind: "tumbling",
@@ -130,14 +138,25 @@ export function intervalsOver(options: {
 }): IntervalsOverWindow {
   const site = callSite();
   if (!(options?.at instanceof Expression)) {
-    fail("INVALID_ARGUMENT", "temporal.intervalsOver: at must be a column of the probe table", site);
+    fail(
+      "INVALID_ARGUMENT",
+      "temporal.intervalsOver: at must be a column of the probe table",
+      site,
+    );
   }
   const lowerBound = length(options.lowerBound, "temporal.intervalsOver: lowerBound", site, false);
   const upperBound = length(options.upperBound, "temporal.intervalsOver: upperBound", site, false);
   if (upperBound < lowerBound) {
     fail("INVALID_ARGUMENT", "temporal.intervalsOver: upperBound is below lowerBound", site);
   }
-  return { kind: "intervalsOver", at: options.at, lowerBound, upperBound, isOuter: options.isOuter ?? true, site };
+  return {
+    kind: "intervalsOver",
+    at: options.at,
+    lowerBound,
+    upperBound,
+    isOuter: options.isOuter ?? true,
+    site,
+  };
 }
 
 /**
@@ -149,9 +168,14 @@ export function commonBehavior(
   options: { delay?: number | bigint; cutoff?: number | bigint; keepResults?: boolean } = {},
 ): CommonBehavior {
   const site = callSite();
-  const delay = options.delay === undefined ? undefined : length(options.delay, "commonBehavior: delay", site, false);
+  const delay =
+    options.delay === undefined
+      ? undefined
+      : length(options.delay, "commonBehavior: delay", site, false);
   const cutoff =
-    options.cutoff === undefined ? undefined : length(options.cutoff, "commonBehavior: cutoff", site, false);
+    options.cutoff === undefined
+      ? undefined
+      : length(options.cutoff, "commonBehavior: cutoff", site, false);
   if (options.keepResults === false && cutoff === undefined) {
     fail("INVALID_ARGUMENT", "commonBehavior: keepResults: false needs a cutoff", site);
   }
@@ -159,9 +183,14 @@ export function commonBehavior(
 }
 
 /** Each window's result once, when the greatest time seen reaches `_end + shift`. */
-export function exactlyOnceBehavior(options: { shift?: number | bigint } = {}): ExactlyOnceBehavior {
+export function exactlyOnceBehavior(
+  options: { shift?: number | bigint } = {},
+): ExactlyOnceBehavior {
   const site = callSite();
-  const shift = options.shift === undefined ? 0 : length(options.shift, "exactlyOnceBehavior: shift", site, false);
+  const shift =
+    options.shift === undefined
+      ? 0
+      : length(options.shift, "exactlyOnceBehavior: shift", site, false);
   return { kind: "exactlyOnce", shift };
 }
 

@@ -11,6 +11,7 @@ import { planToJson } from "./plan.js";
 import { acquireUdfs, releaseUdfs, type UdfDefinition, udfOfOp } from "./udf.js";
 import { argumentsKey, DiskCache } from "./udf-cache.js";
 import { decodeColumn, type Precomputed, type RowErrors, sendResults } from "./udf-columns.js";
+import { DEFAULT_BATCH } from "./udf-lower.js";
 import { encodeValue } from "./values.js";
 
 /** Limits how many calls of one function run at once. */
@@ -252,15 +253,38 @@ function failRows(native: NativeBinding, token: number, rows: number, message: s
   );
 }
 
-/** Calls the function on a batch (per row or as a batch). */
+/**
+ * Calls the function on the rows of one crossing: per row, or as batch calls of at most
+ * `batch.maxSize` rows each (many small calls share one crossing from the engine).
+ */
 function runAny(
   def: UdfDefinition,
   columns: ArrayLike<unknown>[],
   rows: number,
   done: (values: ArrayLike<unknown>, errors: Errors) => void,
 ): void {
-  if (def.batch) runBatch(def, columns, rows, done);
-  else runRows(def, columns, rows, done);
+  if (!def.batch) {
+    runRows(def, columns, rows, done);
+    return;
+  }
+  const size = def.options.batch?.maxSize ?? DEFAULT_BATCH;
+  if (rows <= size) {
+    runBatch(def, columns, rows, done);
+    return;
+  }
+  const values: unknown[] = new Array(rows);
+  const errors: Errors = [];
+  let left = Math.ceil(rows / size);
+  for (let start = 0; start < rows; start += size) {
+    const end = Math.min(rows, start + size);
+    const part = columns.map((c) => Array.prototype.slice.call(c, start, end) as unknown[]);
+    runBatch(def, part, end - start, (partValues, partErrors) => {
+      for (let i = 0; i < end - start; i++) values[start + i] = partValues[i];
+      for (const [i, message] of partErrors) errors.push([start + i, message]);
+      left--;
+      if (left === 0) done(values, errors);
+    });
+  }
 }
 
 /**

@@ -23,7 +23,14 @@ interface LoweredCall {
  * Default rows per call, for one-row-at-a-time functions (the batching is the engine's: one
  * JS call runs the loop over the batch) and batch functions without `maxSize`.
  */
-const DEFAULT_BATCH = 4096;
+export const DEFAULT_BATCH = 4096;
+
+/**
+ * Most rows per crossing to JavaScript (split there into calls of the batch size). With
+ * `MAX_IN_FLIGHT` crossings out, one operator takes more rows per step than a source polls
+ * (64K), so rows do not pile up in the engine while the function keeps pace.
+ */
+const CROSSING_ROWS = 16384;
 
 /** Batches of one operator (per worker) out in JavaScript at once. */
 const MAX_IN_FLIGHT = 8;
@@ -65,6 +72,8 @@ export class UdfLowering {
       options: {
         name: def.name,
         max_batch: o.batch?.maxSize ?? DEFAULT_BATCH,
+        // Small calls share crossings: the driver splits a crossing into calls of `maxSize`.
+        crossing_rows: Math.max(o.batch?.maxSize ?? DEFAULT_BATCH, CROSSING_ROWS),
         max_in_flight: MAX_IN_FLIGHT,
         deterministic: o.deterministic !== false,
         cache: o.cache === true,
@@ -87,6 +96,44 @@ export class UdfLowering {
     return this.#chain(this.#input);
   }
 
+  /**
+   * A select over the input whose expressions call functions, fused into the last call: the
+   * calls before it append their columns as usual, and the last `Udf` node outputs the
+   * select's columns (`exprs` over the row with the call results appended) directly, so no
+   * intermediate row is built for it.
+   */
+  finishSelect(
+    columns: readonly string[],
+    dtypes: readonly DType[],
+    exprs: PlanExpr[],
+    operation: string,
+  ): PlanNode {
+    const input = this.#input;
+    if (!input || this.#calls.length === 0) throw new Error("internal: nothing to fuse");
+    const last = this.#calls.length - 1;
+    const prev = this.#chainUpTo(input, last);
+    const call = this.#calls[last]!;
+    const node = new PlanNode(
+      columns,
+      dtypes,
+      [prev],
+      (ix) => {
+        const options = { ...call.options, returns: call.dtype };
+        const udf = { input: ix(prev), udf: call.def.id, args: call.args, options, project: exprs };
+        bindUdfOp(udf, call.def);
+        return { Udf: udf };
+      },
+      this.#site,
+      operation,
+    );
+    const width = prev.columns.length;
+    node.carry = {
+      from: prev,
+      map: exprs.map((e) => ("Col" in e && e.Col < width ? e.Col : -1)),
+    };
+    return node;
+  }
+
   /** Placeholder mode: the calls over `node`, their placeholder columns renumbered. */
   finishOver(node: PlanNode): PlanNode {
     const width = node.columns.length;
@@ -95,8 +142,13 @@ export class UdfLowering {
   }
 
   #chain(input: PlanNode): PlanNode {
+    return this.#chainUpTo(input, this.#calls.length);
+  }
+
+  /** The first `count` calls chained over `input`. */
+  #chainUpTo(input: PlanNode, count: number): PlanNode {
     let node = input;
-    this.#calls.forEach((call, k) => {
+    this.#calls.slice(0, count).forEach((call, k) => {
       const prev = node;
       const next = new PlanNode(
         [...prev.columns, `__udf${input.uid}_${k}`],

@@ -13,7 +13,13 @@ import { type ExprLike, Expression, exprNode, toNode, wrap } from "./expression.
 import { buildReduce } from "./groupby.js";
 import { JoinResult } from "./join.js";
 import { joinBehaviorJson } from "./join-behavior.js";
-import { type JoinKind, PlanNode, type PlanValue, type PlanWindowBehavior, type PlanWindowSpec } from "./plan.js";
+import {
+  type JoinKind,
+  PlanNode,
+  type PlanValue,
+  type PlanWindowBehavior,
+  type PlanWindowSpec,
+} from "./plan.js";
 import type { Row } from "./schema.js";
 import type {
   ColumnArg,
@@ -75,10 +81,15 @@ function lengthValue(v: number | bigint, axis: Axis): PlanValue {
   return Number.isInteger(v) ? { Int: v } : { Float: v };
 }
 
-function originValue(v: TimeLike | undefined, axis: Axis, site: string | undefined): PlanValue | undefined {
+function originValue(
+  v: TimeLike | undefined,
+  axis: Axis,
+  site: string | undefined,
+): PlanValue | undefined {
   if (v === undefined) return undefined;
   if (v instanceof Date) {
-    if (axis !== "DateTime") fail("TYPE_MISMATCH", "windowBy: a Date origin needs a datetime time column", site);
+    if (axis !== "DateTime")
+      fail("TYPE_MISMATCH", "windowBy: a Date origin needs a datetime time column", site);
     return { DateTime: dateToNs(v) };
   }
   if (axis === "DateTime") return { DateTime: msToNs(Number(v)) };
@@ -94,7 +105,11 @@ function behaviorJson(
 ): PlanWindowBehavior | undefined {
   if (behavior === undefined) return undefined;
   if (window.kind !== "tumbling" && window.kind !== "sliding") {
-    fail("NOT_SUPPORTED", `windowBy: behaviors apply to tumbling and sliding windows, not ${window.kind}`, site);
+    fail(
+      "NOT_SUPPORTED",
+      `windowBy: behaviors apply to tumbling and sliding windows, not ${window.kind}`,
+      site,
+    );
   }
   if (behavior.kind === "exactlyOnce") {
     const delay = Number(window.duration) + Number(behavior.shift);
@@ -121,13 +136,19 @@ export function assignNode(
 ): { node: PlanNode; freeze: boolean } {
   const window = options?.window;
   if (window === undefined || typeof window !== "object" || !("kind" in window)) {
-    fail("INVALID_ARGUMENT", `${operation}: the window option is required (tb.temporal.tumbling({ duration }), …)`, site);
+    fail(
+      "INVALID_ARGUMENT",
+      `${operation}: the window option is required (tb.temporal.tumbling({ duration }), …)`,
+      site,
+    );
   }
   const scope = tableScope(input, operation);
   const timeC = compile(toNode(time), { scope, operation, site });
   const axis = axisOf(timeC.dtype, operation, site);
   const instanceC =
-    options.instance === undefined ? undefined : compile(toNode(options.instance), { scope, operation, site });
+    options.instance === undefined
+      ? undefined
+      : compile(toNode(options.instance), { scope, operation, site });
   let boundType: DType = unoptional(timeC.dtype);
   let probes: PlanNode | undefined;
   let spec: (ix: (n: PlanNode) => number) => PlanWindowSpec;
@@ -135,7 +156,10 @@ export function assignNode(
   switch (window.kind) {
     case "tumbling":
       spec = () => ({
-        Tumbling: { duration: lengthValue(window.duration, axis), origin: originValue(window.origin, axis, site) },
+        Tumbling: {
+          duration: lengthValue(window.duration, axis),
+          origin: originValue(window.origin, axis, site),
+        },
       });
       break;
     case "sliding":
@@ -154,13 +178,25 @@ export function assignNode(
       const at = window.at[exprNode];
       const src: RefSource | undefined = at.k === "col" ? at.src : undefined;
       if (!(src instanceof PlanNode)) {
-        fail("INVALID_ARGUMENT", "temporal.intervalsOver: at must be a column of the probe table (probes.t)", window.site);
+        fail(
+          "INVALID_ARGUMENT",
+          "temporal.intervalsOver: at must be a column of the probe table (probes.t)",
+          window.site,
+        );
       }
       const probeNode = src;
-      const atC = compile(at, { scope: tableScope(probeNode, "intervalsOver"), operation: "intervalsOver", site });
+      const atC = compile(at, {
+        scope: tableScope(probeNode, "intervalsOver"),
+        operation: "intervalsOver",
+        site,
+      });
       const probeAxis = axisOf(atC.dtype, "intervalsOver", window.site);
       if (probeAxis !== axis) {
-        fail("TYPE_MISMATCH", `intervalsOver: probe times are ${dtypeName(atC.dtype)} but row times are ${dtypeName(timeC.dtype)}`, site);
+        fail(
+          "TYPE_MISMATCH",
+          `intervalsOver: probe times are ${dtypeName(atC.dtype)} but row times are ${dtypeName(timeC.dtype)}`,
+          site,
+        );
       }
       probes = probeNode;
       boundType = unoptional(atC.dtype);
@@ -183,7 +219,12 @@ export function assignNode(
   const instanceType: DType = instanceC ? instanceC.dtype : NULL_DTYPE;
   const node = new PlanNode(
     [...input.columns, "_start", "_end", "_instance"],
-    [...dtypes, boundType, boundType, window.kind === "intervalsOver" && window.isOuter ? optional(instanceType) : instanceType],
+    [
+      ...dtypes,
+      boundType,
+      boundType,
+      window.kind === "intervalsOver" && window.isOuter ? optional(instanceType) : instanceType,
+    ],
     probes ? [input, probes] : [input],
     (ix) => ({
       WindowAssign: {
@@ -222,7 +263,11 @@ export class WindowedTable<R extends Row = Row> {
   reduce(...args: unknown[]): Table<Row> {
     const site = callSite();
     const node = this.#node;
-    const keys: ExprNode[] = ["_instance", "_start", "_end"].map((name) => ({ k: "col", src: node, name }));
+    const keys: ExprNode[] = ["_instance", "_start", "_end"].map((name) => ({
+      k: "col",
+      src: node,
+      name,
+    }));
     let result = buildReduce(node, tableScope(node, "reduce"), keys, args, site);
     if (this.#freeze) {
       const reduced = result;
@@ -239,7 +284,12 @@ export class WindowedTable<R extends Row = Row> {
   }
 }
 
-const KINDS: Record<string, JoinKind> = { inner: "Inner", left: "Left", right: "Right", outer: "Outer" };
+const KINDS: Record<string, JoinKind> = {
+  inner: "Inner",
+  left: "Left",
+  right: "Right",
+  outer: "Outer",
+};
 
 /** Replaces references to the joined tables by `tb.left`/`tb.right`; `tb.this._start/_end` by the window's. */
 function retarget(node: ExprNode, left: PlanNode, right: PlanNode, kind: JoinKind): ExprNode {
@@ -275,11 +325,24 @@ export class WindowJoinResult {
   readonly #kind: JoinKind;
 
   /** @internal */
-  constructor(left: PlanNode, right: PlanNode, leftTime: unknown, rightTime: unknown, window: Window, rest: unknown[], site: string | undefined) {
+  constructor(
+    left: PlanNode,
+    right: PlanNode,
+    leftTime: unknown,
+    rightTime: unknown,
+    window: Window,
+    rest: unknown[],
+    site: string | undefined,
+  ) {
     const last = rest[rest.length - 1];
     const options: WindowJoinOptions = isPlainObject(last) ? (rest.pop() as WindowJoinOptions) : {};
     const kind = KINDS[options.how ?? "inner"];
-    if (kind === undefined) fail("INVALID_ARGUMENT", `windowJoin: how must be inner, left, right or outer, got ${String(options.how)}`, site);
+    if (kind === undefined)
+      fail(
+        "INVALID_ARGUMENT",
+        `windowJoin: how must be inner, left, right or outer, got ${String(options.how)}`,
+        site,
+      );
     if (window?.kind !== "tumbling" && window?.kind !== "sliding") {
       fail("NOT_SUPPORTED", "windowJoin: only tumbling and sliding windows are supported", site);
     }
@@ -289,8 +352,22 @@ export class WindowJoinResult {
     const l = assignNode(left, leftTime, { window }, "windowJoin", site).node;
     const r = assignNode(right, rightTime, { window }, "windowJoin", site).node;
     const conditions: Expression<unknown>[] = [
-      wrap({ k: "call", f: "eq", args: [{ k: "col", src: "left", name: "_start" }, { k: "col", src: "right", name: "_start" }] }),
-      wrap({ k: "call", f: "eq", args: [{ k: "col", src: "left", name: "_end" }, { k: "col", src: "right", name: "_end" }] }),
+      wrap({
+        k: "call",
+        f: "eq",
+        args: [
+          { k: "col", src: "left", name: "_start" },
+          { k: "col", src: "right", name: "_start" },
+        ],
+      }),
+      wrap({
+        k: "call",
+        f: "eq",
+        args: [
+          { k: "col", src: "left", name: "_end" },
+          { k: "col", src: "right", name: "_end" },
+        ],
+      }),
       ...rest.map((c) => wrap(retarget(toNode(c), left, right, kind))),
     ];
     if (options.behavior === undefined) {
@@ -320,9 +397,15 @@ export class WindowJoinResult {
         }
       } else if (arg instanceof Expression && arg[exprNode].k === "col") {
         const node = arg[exprNode];
-        named[node.k === "col" ? node.name : "id"] = wrap(retarget(node, this.#left, this.#right, this.#kind));
+        named[node.k === "col" ? node.name : "id"] = wrap(
+          retarget(node, this.#left, this.#right, this.#kind),
+        );
       } else {
-        fail("INVALID_ARGUMENT", "windowJoin select: arguments must be columns or named expressions", callSite());
+        fail(
+          "INVALID_ARGUMENT",
+          "windowJoin select: arguments must be columns or named expressions",
+          callSite(),
+        );
       }
     }
     return this.#join.select(named) as Table<Row>;

@@ -271,6 +271,11 @@ pub enum Op {
         /// Batching, caching and retraction behaviour.
         #[serde(default)]
         options: UdfOptions,
+        /// A select fused into the call: when set, the output row is these expressions over
+        /// the input row with the function's result as one more last column (instead of the
+        /// input row with the result appended).
+        #[serde(default)]
+        project: Option<Vec<Expr>>,
     },
     /// A user function folding each group's rows into a state, incrementally
     /// (`tb.reducers.stateful`, `deduplicate`): rows `[keys..., state]` with the ids of a
@@ -338,6 +343,9 @@ pub struct UdfOptions {
     pub name: String,
     /// Most rows handed over in one call of the host.
     pub max_batch: usize,
+    /// Most rows handed to the host at once (it splits them into calls of at most
+    /// `max_batch` rows), so that many small calls share one crossing; 0: `max_batch`.
+    pub crossing_rows: usize,
     /// Most batches of one operator (per worker) waiting for results at once.
     pub max_in_flight: usize,
     /// Same arguments give the same result: retractions are re-evaluated. When false, results
@@ -347,6 +355,9 @@ pub struct UdfOptions {
     pub cache: bool,
     /// A `None` argument gives a `None` result without calling the function.
     pub propagate_null: bool,
+    /// The function's result type, when the node's last column is not the result (a fused
+    /// projection); otherwise the node's last column type is used.
+    pub returns: Option<DType>,
 }
 
 impl Default for UdfOptions {
@@ -354,10 +365,12 @@ impl Default for UdfOptions {
         UdfOptions {
             name: String::new(),
             max_batch: 1024,
+            crossing_rows: 0,
             max_in_flight: 4,
             deterministic: true,
             cache: false,
             propagate_null: false,
+            returns: None,
         }
     }
 }

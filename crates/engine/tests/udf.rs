@@ -75,6 +75,16 @@ struct Outcome {
 }
 
 fn run_udf(rows: Vec<StaticRow>, options: UdfOptions, threads: usize, fresh: bool) -> Outcome {
+    run_projected(rows, options, threads, fresh, None)
+}
+
+fn run_projected(
+    rows: Vec<StaticRow>,
+    options: UdfOptions,
+    threads: usize,
+    fresh: bool,
+    project: Option<Vec<Expr>>,
+) -> Outcome {
     let plan = Plan {
         nodes: vec![
             node(Op::Static { rows, seed: 7 }, &["x"]),
@@ -84,6 +94,7 @@ fn run_udf(rows: Vec<StaticRow>, options: UdfOptions, threads: usize, fresh: boo
                     udf: 0,
                     args: vec![Expr::Col(0)],
                     options,
+                    project,
                 },
                 &["x", "y"],
             ),
@@ -149,6 +160,31 @@ fn results_batches_and_bound() {
         assert!(out.runner.max_batch_seen.load(Ordering::SeqCst) <= 64);
         assert!(out.runner.max_active.load(Ordering::SeqCst) <= 3 * threads);
         assert!(out.runner.calls.load(Ordering::SeqCst) >= 1000 / 64);
+    }
+}
+
+#[test]
+fn fused_projection_and_shared_crossings() {
+    for threads in [1, 2] {
+        // One row per time, calls of one row: the rows of many times share a crossing.
+        let rows = (0..200).map(|i| row(i, i as i64, 1 + i, 1)).collect();
+        let options = UdfOptions {
+            max_batch: 1,
+            crossing_rows: 64,
+            ..UdfOptions::default()
+        };
+        // The fused select keeps (x, result) from the row (x) extended by the result.
+        let project = Some(vec![Expr::Col(0), Expr::Col(1)]);
+        let out = run_projected(rows, options, threads, false, project);
+        let state = final_state(&out.changes);
+        assert_eq!(state.len(), 200);
+        for ((x, y), d) in &state {
+            assert_eq!(*d, 1);
+            assert_eq!(y, &format!("{:?}", Value::Int(x * 2 + 1)));
+        }
+        assert!(out.runner.max_batch_seen.load(Ordering::SeqCst) <= 64);
+        assert!(out.runner.calls.load(Ordering::SeqCst) < 200);
+        assert!(out.errors.is_empty());
     }
 }
 

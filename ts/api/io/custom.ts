@@ -104,7 +104,9 @@ export abstract class ConnectorSubject<R extends Row = Row> {
     this.#offset = undefined;
     Promise.resolve()
       .then(() => this.run())
-      .catch((error: unknown) => console.error("tributary: a ConnectorSubject's run() threw:", error))
+      .catch((error: unknown) =>
+        console.error("tributary: a ConnectorSubject's run() threw:", error),
+      )
       .finally(() => this.close());
   }
 
@@ -154,7 +156,10 @@ export function startPendingSubjects(): void {
 }
 
 /** Reads rows produced by a `ConnectorSubject`. */
-function read<R extends Row>(subject: ConnectorSubject<R>, options: CustomReadOptions<R>): Table<R> {
+function read<R extends Row>(
+  subject: ConnectorSubject<R>,
+  options: CustomReadOptions<R>,
+): Table<R> {
   const site = callSite();
   if (!(subject instanceof ConnectorSubject))
     fail("INVALID_ARGUMENT", "io.custom.read: the first argument must be a ConnectorSubject", site);

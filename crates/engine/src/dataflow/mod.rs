@@ -20,6 +20,8 @@ mod stamp;
 mod temporal_join;
 mod time;
 mod udf;
+mod udf_fast;
+mod udf_project;
 mod window;
 
 use differential_dataflow::input::{Input as _, InputSession};
@@ -172,13 +174,18 @@ pub fn build_with<'s>(
                 udf,
                 args,
                 options,
+                project,
             } => {
                 let runner = udfs.clone().ok_or_else(|| {
                     EngineError::Plan("the plan calls user functions but none were given".into())
                 })?;
                 let reporter = errors.reporter(op_name(&node.op), node.trace.clone());
+                let projection = udf_project::Projection::new(
+                    project.as_deref(),
+                    errors.reporter("select", node.trace.clone()),
+                )?;
                 let input = input_of(&colls, *input)?.clone();
-                udf::udf(input, *udf, args, options, runner, reporter)?
+                udf::udf(input, *udf, args, options, runner, reporter, projection)?
             }
             Op::Iterate { .. } => iterated.build(index, &colls, node, errors)?,
             Op::IterateOutput { iterate, index } => iterated.output(*iterate, *index)?,

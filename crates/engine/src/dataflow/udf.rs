@@ -4,7 +4,8 @@
 //! The worker never waits for a function: the operator keeps the capability of every time
 //! whose rows are still out, returns, and is woken (a thread-safe activator) when a reply
 //! arrives on its channel; several batches may be out at once, up to `max_in_flight`.
-//! Deterministic functions are simply called again for retractions. Non-deterministic ones
+//! Deterministic functions without a cache take the lighter operator of `udf_fast.rs` (they
+//! are simply called again for retractions). Non-deterministic ones
 //! remember each result per (row id, arguments) and retract exactly what they emitted; their
 //! times are processed in order so that a retraction always finds the value it retracts.
 
@@ -14,7 +15,7 @@ use std::sync::Arc;
 
 use differential_dataflow::AsCollection;
 use timely::container::CapacityContainerBuilder;
-use timely::dataflow::channels::pact::{Exchange, ParallelizationContract, Pipeline};
+use timely::dataflow::channels::pact::{Exchange, ParallelizationContract};
 use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::operators::{Capability, InputCapability};
 use timely::dataflow::Stream;
@@ -23,6 +24,8 @@ use timely::scheduling::SyncActivator;
 
 use super::errors::Reporter;
 use super::ops::compile_all;
+use super::udf_fast;
+use super::udf_project::Projection;
 use super::Coll;
 use crate::error::EngineError;
 use crate::expr::CompiledExpr;
@@ -79,8 +82,16 @@ pub fn udf<'s>(
     options: &UdfOptions,
     runner: Arc<dyn UdfRunner>,
     reporter: Reporter,
+    projection: Projection,
 ) -> Result<Coll<'s>, EngineError> {
     let compiled = compile_all(args)?;
+    if options.deterministic && !options.cache {
+        // No routing, no memory: every worker calls the function on its own rows (a
+        // retraction is evaluated again, wherever it is).
+        let stream =
+            udf_fast::operator(input, udf, compiled, options, runner, reporter, projection);
+        return Ok(stream.as_collection());
+    }
     // Equal arguments meet on one worker when results are cached (so the function runs once
     // per distinct arguments); a row and its retractions meet on one worker otherwise.
     let by_args = options.cache.then(|| compiled.clone());
@@ -100,17 +111,14 @@ pub fn udf<'s>(
         }
     });
     let options = options.clone();
-    // Deterministic functions without a cache need no routing: every worker calls the function
-    // on its own rows (a retraction is evaluated again, wherever it is).
-    let stream = if options.deterministic && !options.cache {
-        operator(input, Pipeline, udf, compiled, options, runner, reporter)
-    } else {
-        operator(input, route, udf, compiled, options, runner, reporter)
-    };
+    let stream = operator(
+        input, route, udf, compiled, options, runner, reporter, projection,
+    );
     Ok(stream.as_collection())
 }
 
 /// The output stream of updates of the operator, input routed by `pact`.
+#[allow(clippy::too_many_arguments)]
 fn operator<'s, P>(
     input: Coll<'s>,
     pact: P,
@@ -119,6 +127,7 @@ fn operator<'s, P>(
     options: UdfOptions,
     runner: Arc<dyn UdfRunner>,
     mut reporter: Reporter,
+    mut projection: Projection,
 ) -> Updates<'s>
 where
     P: ParallelizationContract<Time, Vec<((Key, Row), Time, Diff)>>,
@@ -173,7 +182,11 @@ where
                     for slot in state.times.values_mut() {
                         if !slot.ready.is_empty() {
                             let mut session = output.session(&slot.capability);
-                            session.give_iterator(slot.ready.drain(..));
+                            session.give_iterator(slot.ready.drain(..).map(
+                                |((key, row), time, diff)| {
+                                    ((key, projection.extended(key, row)), time, diff)
+                                },
+                            ));
                         }
                     }
                     state
@@ -435,7 +448,8 @@ impl UdfState {
 
     /// Sends the pending rows of `time` in batches while the in-flight bound allows.
     fn send_batches(&mut self, time: Time, complete: bool) {
-        let max_batch = self.options.max_batch.max(1);
+        let call_rows = self.options.max_batch.max(1);
+        let max_batch = self.options.crossing_rows.max(call_rows);
         let max_in_flight = self.options.max_in_flight.max(1);
         loop {
             if self.in_flight >= max_in_flight {
@@ -445,7 +459,7 @@ impl UdfState {
                 return;
             };
             let len = slot.pending.len();
-            if len == 0 || (len < max_batch && !complete) {
+            if len == 0 || (len < call_rows && !complete) {
                 return;
             }
             // From the back: taking from the front would move the whole backlog per batch.

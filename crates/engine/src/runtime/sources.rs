@@ -154,7 +154,12 @@ impl ActiveSource {
         let status = self.reader.poll(buffer, source_errors, max)?;
         let produced = !buffer.is_empty();
         if let (true, Some(time)) = (produced, reopen) {
-            self.advance_to(time);
+            // The open commit got no data before: the rows just read belong to `time`. No seal
+            // of the old time here — the reader already counts these rows as read, and sealing
+            // now would tie them to a time that is acknowledged before `time` is written.
+            if *self.input.time() < time {
+                self.input.advance_to(time);
+            }
         }
         if produced {
             self.stats

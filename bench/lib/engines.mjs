@@ -141,3 +141,23 @@ export function w1Command(name, root, { input, output, threads, tributaryModule 
       throw new Error(`unknown engine ${name}`);
   }
 }
+
+/**
+ * `{ cmd, args, env }` of one run of a Tributary-vs-Pathway suite: `tributary` (a script path
+ * under bench/) runs under this Node with `args` and the worker count, `pathway` under the venv's
+ * Python with `args` and `PATHWAY_THREADS`; `tributaryModule` swaps the loaded build (A/B runs).
+ */
+export function suiteCommand(engine, root, { tributary, pathway, args, threads, tributaryModule }) {
+  if (engine === "tributary") {
+    return {
+      cmd: process.execPath,
+      args: [join(root, "bench", tributary), ...args, String(threads)],
+      env: tributaryModule ? { TRIBUTARY_MODULE: tributaryModule } : {},
+    };
+  }
+  return {
+    cmd: enginePaths(root).python,
+    args: [join(root, "bench", pathway), ...args],
+    env: { PATHWAY_THREADS: String(threads), PATHWAY_PROCESSES: "1" },
+  };
+}

@@ -4,7 +4,7 @@
 // and the ratio tributary / pathway of that figure.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { checkEngine, enginePaths, snapshotTributary } from "../lib/engines.mjs";
+import { checkEngine, enginePaths, snapshotTributary, suiteCommand } from "../lib/engines.mjs";
 import { machineFacts } from "../lib/machine.mjs";
 import { machineLoad, measure } from "../lib/measure.mjs";
 import { splitCsvLine } from "../lib/output.mjs";
@@ -15,18 +15,13 @@ export const NEXMARK_QUERIES = QUERIES;
 const ENGINES = new Set(["tributary", "pathway"]);
 
 function command(engine, root, { dir, query, output, threads, tributaryModule }) {
-  if (engine === "tributary") {
-    return {
-      cmd: process.execPath,
-      args: [join(root, "bench", "nexmark", "tributary.mjs"), dir, query, output, String(threads)],
-      env: tributaryModule ? { TRIBUTARY_MODULE: tributaryModule } : {},
-    };
-  }
-  return {
-    cmd: enginePaths(root).python,
-    args: [join(root, "bench", "nexmark", "pathway_nexmark.py"), dir, query, output],
-    env: { PATHWAY_THREADS: String(threads), PATHWAY_PROCESSES: "1" },
-  };
+  return suiteCommand(engine, root, {
+    tributary: "nexmark/tributary.mjs",
+    pathway: "nexmark/pathway_nexmark.py",
+    args: [dir, query, output],
+    threads,
+    tributaryModule,
+  });
 }
 
 /** The final rows of a CSV change log (a file or a directory of parts), folded by `diff`. */
@@ -41,7 +36,8 @@ export function finalRows(path, query) {
   const lines = text.split("\n").filter((l) => l.length > 0);
   const header = splitCsvLine(lines[0]).map((h) => h.trim());
   const cols = COLUMNS[query].map((c) => header.indexOf(c));
-  if (cols.some((i) => i < 0)) throw new Error(`output ${path} header lacks ${COLUMNS[query]}: ${lines[0]}`);
+  if (cols.some((i) => i < 0))
+    throw new Error(`output ${path} header lacks ${COLUMNS[query]}: ${lines[0]}`);
   const iDiff = header.indexOf("diff");
   const net = new Map();
   for (let i = 1; i < lines.length; i++) {
@@ -53,7 +49,8 @@ export function finalRows(path, query) {
   const rows = [];
   for (const [k, m] of net) {
     const values = JSON.parse(k);
-    for (let j = 0; j < m; j++) rows.push(Object.fromEntries(COLUMNS[query].map((c, n) => [c, values[n]])));
+    for (let j = 0; j < m; j++)
+      rows.push(Object.fromEntries(COLUMNS[query].map((c, n) => [c, values[n]])));
   }
   return { rows: rows.length, changes: lines.length - 1, hash: hashRows(query, rows) };
 }
@@ -61,7 +58,12 @@ export function finalRows(path, query) {
 async function runOnce(root, cfg, file, outDir, log, tributaryModule) {
   const output = join(outDir, `nexmark-${cfg.engine}-${cfg.query}-t${cfg.threads}.csv`);
   rmSync(output, { recursive: true, force: true });
-  const { cmd, args, env } = command(cfg.engine, root, { dir: file.dir, output, ...cfg, tributaryModule });
+  const { cmd, args, env } = command(cfg.engine, root, {
+    dir: file.dir,
+    output,
+    ...cfg,
+    tributaryModule,
+  });
   const m = await measure(cmd, args, { env, cwd: root, timeoutSec: 1800 });
   let state = null;
   let error = null;
@@ -75,7 +77,8 @@ async function runOnce(root, cfg, file, outDir, log, tributaryModule) {
   rmSync(output, { recursive: true, force: true });
   const expected = file.hashes[cfg.query];
   const correct = state?.hash === expected;
-  if (!correct && !error) error = `output hash ${state?.hash} (${state?.rows} rows) != expected ${expected} (${file.rows[cfg.query]} rows)`;
+  if (!correct && !error)
+    error = `output hash ${state?.hash} (${state?.rows} rows) != expected ${expected} (${file.rows[cfg.query]} rows)`;
   log(
     `  ${cfg.engine} ${cfg.query} t${cfg.threads}: ${m.wallSec.toFixed(2)} s wall, ${m.cpuSec.toFixed(2)} s cpu, ` +
       `${(m.maxRssBytes / 2 ** 20).toFixed(0)} MiB${state ? `, ${state.rows} rows` : ""}${correct ? "" : ` FAILED: ${error}`}`,
@@ -98,10 +101,14 @@ export async function runNexmark(root, opts, log) {
   const outDir = join(dataDir, "out");
   mkdirSync(outDir, { recursive: true });
   const file = ensureNexmark(dataDir, opts.size, log);
-  log(`input: ${file.dir} (${file.events} events: ${file.persons} persons, ${file.auctions} auctions, ${file.bids} bids)`);
+  log(
+    `input: ${file.dir} (${file.events} events: ${file.persons} persons, ${file.auctions} auctions, ${file.bids} bids)`,
+  );
   const engines = {};
   for (const e of opts.engines) {
-    engines[e] = ENGINES.has(e) ? checkEngine(e, root, log) : { ok: false, reason: "no Nexmark program" };
+    engines[e] = ENGINES.has(e)
+      ? checkEngine(e, root, log)
+      : { ok: false, reason: "no Nexmark program" };
     if (!engines[e].ok) log(`engine ${e} unavailable: ${engines[e].reason}`);
   }
   const configs = [];
@@ -122,23 +129,35 @@ export async function runNexmark(root, opts, log) {
   const gate = [];
   for (const cfg of configs) gate.push(await runOnce(root, cfg, file, outDir, log, tmod));
   const gateOk = gate.length > 0 && gate.every((g) => g.correct);
-  const summary = { suite: "nexmark", opts: { ...opts, previous: undefined }, facts, engines, file, loadBefore, gate: { ok: gateOk, runs: gate } };
+  const summary = {
+    suite: "nexmark",
+    opts: { ...opts, previous: undefined },
+    facts,
+    engines,
+    file,
+    loadBefore,
+    gate: { ok: gateOk, runs: gate },
+  };
   if (opts.smoke) return { ok: gateOk, summary };
   // `--rounds 0`: the gate runs are the only (single-sample) timings.
   const runs = opts.rounds === 0 ? gate.map((g) => ({ round: 0, ...g })) : [];
   const timed = configs.filter(
-    (c) => gate.find((g) => g.engine === c.engine && g.query === c.query && g.threads === c.threads)?.correct,
+    (c) =>
+      gate.find((g) => g.engine === c.engine && g.query === c.query && g.threads === c.threads)
+        ?.correct,
   );
   for (let round = 0; round < opts.rounds; round++) {
     const order = round % 2 === 0 ? timed : [...timed].reverse();
     log(`round ${round + 1}/${opts.rounds}`);
-    for (const cfg of order) runs.push({ round, ...(await runOnce(root, cfg, file, outDir, log, tmod)) });
+    for (const cfg of order)
+      runs.push({ round, ...(await runOnce(root, cfg, file, outDir, log, tmod)) });
   }
   summary.loadAfter = machineLoad();
   summary.runs = runs;
   summary.rows = timed.map((cfg) => {
     const mine = runs.filter(
-      (r) => r.engine === cfg.engine && r.query === cfg.query && r.threads === cfg.threads && r.correct,
+      (r) =>
+        r.engine === cfg.engine && r.query === cfg.query && r.threads === cfg.threads && r.correct,
     );
     const cpuSec = median(mine.map((r) => r.cpuSec));
     return {
@@ -157,12 +176,18 @@ export async function runNexmark(root, opts, log) {
   if (previous?.rows && previous.file?.events === file.events) {
     const kept = previous.rows.filter((r) => !opts.engines.includes(r.engine));
     summary.rows = [...kept, ...summary.rows];
-    summary.merged = { engines: [...new Set(kept.map((r) => r.engine))], loadBefore: previous.loadBefore, loadAfter: previous.loadAfter };
+    summary.merged = {
+      engines: [...new Set(kept.map((r) => r.engine))],
+      loadBefore: previous.loadBefore,
+      loadAfter: previous.loadAfter,
+    };
   }
   summary.ratios = summary.rows
     .filter((r) => r.engine === "tributary")
     .map((t) => {
-      const p = summary.rows.find((r) => r.engine === "pathway" && r.query === t.query && r.threads === t.threads);
+      const p = summary.rows.find(
+        (r) => r.engine === "pathway" && r.query === t.query && r.threads === t.threads,
+      );
       return {
         query: t.query,
         threads: t.threads,
@@ -187,7 +212,9 @@ export function nexmarkSection(s) {
       `${s.opts.rounds === 0 ? "One timed run per config (the gate run)" : `Rounds: ${s.opts.rounds}, interleaved; medians`}. "events/cpu-s" = all ${f.events.toLocaleString("en")} events / ` +
       `(user + sys CPU seconds of the engine process, start-up included). Load average before/after: ` +
       `${load(s.loadBefore)} / ${load(s.loadAfter)}` +
-      (s.merged ? `; ${s.merged.engines.join(", ")} timed in an earlier invocation (load ${load(s.merged.loadBefore)} / ${load(s.merged.loadAfter)})` : "") +
+      (s.merged
+        ? `; ${s.merged.engines.join(", ")} timed in an earlier invocation (load ${load(s.merged.loadBefore)} / ${load(s.merged.loadAfter)})`
+        : "") +
       ".",
     "",
     "| query | engine | workers | cpu s | wall s | events/cpu-s | peak RSS MiB | output rows |",
@@ -200,7 +227,9 @@ export function nexmarkSection(s) {
   }
   lines.push("", "| query | workers | tributary / pathway (events per cpu-s) |", "|---|---|---|");
   for (const r of s.ratios)
-    lines.push(`| ${r.query} | ${r.threads} | ${r.tributaryOverPathwayEventsPerCpuSec?.toFixed(2) ?? "n/a"} |`);
+    lines.push(
+      `| ${r.query} | ${r.threads} | ${r.tributaryOverPathwayEventsPerCpuSec?.toFixed(2) ?? "n/a"} |`,
+    );
   lines.push("");
   return lines.join("\n");
 }

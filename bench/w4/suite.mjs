@@ -2,7 +2,7 @@
 // expected ranks, then time them interleaved (A B B A ...) over rounds and summarise medians.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { checkEngine, enginePaths, snapshotTributary } from "../lib/engines.mjs";
+import { checkEngine, enginePaths, snapshotTributary, suiteCommand } from "../lib/engines.mjs";
 import { machineFacts } from "../lib/machine.mjs";
 import { machineLoad, measure } from "../lib/measure.mjs";
 import { splitCsvLine } from "../lib/output.mjs";
@@ -15,18 +15,13 @@ const W4_ENGINES = new Set(["tributary", "pathway"]);
 
 /** `{ cmd, args, env }` of one W4 run. */
 function w4Command(engine, root, { input, output, mode, threads, tributaryModule }) {
-  if (engine === "tributary") {
-    return {
-      cmd: process.execPath,
-      args: [join(root, "bench", "w4", "tributary.mjs"), input, output, mode, String(threads)],
-      env: tributaryModule ? { TRIBUTARY_MODULE: tributaryModule } : {},
-    };
-  }
-  return {
-    cmd: enginePaths(root).python,
-    args: [join(root, "bench", "w4", "pathway_pagerank.py"), input, output, mode],
-    env: { PATHWAY_THREADS: String(threads), PATHWAY_PROCESSES: "1" },
-  };
+  return suiteCommand(engine, root, {
+    tributary: "w4/tributary.mjs",
+    pathway: "w4/pathway_pagerank.py",
+    args: [input, output, mode],
+    threads,
+    tributaryModule,
+  });
 }
 
 /** Final (node, rank) state of a CSV change log (columns node, rank and optionally diff). */

@@ -23,10 +23,10 @@ afterAll(async () => {
 const Item = tb.schema({ n: tb.types.int, word: tb.types.str });
 
 /** Polls `probe` until it holds or the time is up. */
-async function until(probe: () => boolean, what: string, ms = 60_000): Promise<void> {
+async function until(probe: () => boolean, what: () => string, ms = 45_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -108,7 +108,10 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const t1 = performance.now();
     const handle = tb.start({ threads });
     try {
-      await until(() => state.count === total, "100k messages");
+      await until(
+        () => state.count === total,
+        () => `100k messages (read ${state.count} after writing them in ${wrote.toFixed(0)} ms)`,
+      );
     } finally {
       await handle.stop();
     }
@@ -131,7 +134,7 @@ describe.each(THREADS)("threads=%i", (threads) => {
     expect(rows.length).toBe(total);
     rows.sort(byN);
     expect(rows.every((r, i) => r.n === i && r.word === `w${i}`)).toBe(true);
-  });
+  }, 120_000);
 
   it("partitions are spread over the workers and every message is read once", async () => {
     const topic = `parts-${threads}`;
@@ -229,12 +232,18 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const latest = read("latest");
     const handle = tb.start({ threads });
     try {
-      await until(() => earliest.count === 10, "the backlog");
+      await until(
+        () => earliest.count === 10,
+        () => `the backlog (read ${earliest.count})`,
+      );
       // Give the `latest` reader time to fetch its start offsets before new messages come.
       await new Promise((r) => setTimeout(r, 1_500));
       expect(latest.count).toBe(0);
       await produce(topic, 10, 15);
-      await until(() => earliest.count === 15 && latest.count === 5, "the new messages");
+      await until(
+        () => earliest.count === 15 && latest.count === 5,
+        () => `the new messages (read ${earliest.count} / ${latest.count})`,
+      );
       expect(latest.sum).toBe(10 + 11 + 12 + 13 + 14);
     } finally {
       await handle.stop();
@@ -258,7 +267,10 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const first = open();
     let handle = tb.start({ threads });
     try {
-      await until(() => first.count === 100, "the first run");
+      await until(
+        () => first.count === 100,
+        () => `the first run (read ${first.count})`,
+      );
     } finally {
       await handle.stop();
     }
@@ -266,7 +278,10 @@ describe.each(THREADS)("threads=%i", (threads) => {
     const second = open();
     handle = tb.start({ threads });
     try {
-      await until(() => second.count === 30, "the second run");
+      await until(
+        () => second.count === 30,
+        () => `the second run (read ${second.count})`,
+      );
       await new Promise((r) => setTimeout(r, 500));
     } finally {
       await handle.stop();
@@ -338,12 +353,19 @@ describe("broker restart", () => {
     );
     const handle = tb.start({ threads: 2 });
     try {
-      await until(() => state.count === 1_000, "the messages before the restart");
+      await until(
+        () => state.count === 1_000,
+        () => `the messages before the restart (read ${state.count})`,
+      );
       const t0 = performance.now();
       await kafka.stop();
       await kafka.start();
       await produce(topic, 1_000, 2_000);
-      await until(() => state.count === 2_000, "the messages after the restart", 120_000);
+      await until(
+        () => state.count === 2_000,
+        () => `the messages after the restart (read ${state.count})`,
+        120_000,
+      );
       console.log(
         `kafka restart: all 2000 messages read ${(performance.now() - t0).toFixed(0)} ms after the stop`,
       );

@@ -15,6 +15,7 @@
 
 mod connect;
 mod decode;
+mod group_offsets;
 mod options;
 mod reader;
 mod resume;

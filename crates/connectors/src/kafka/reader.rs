@@ -14,6 +14,7 @@ use tributary_engine::{DType, Diff, ErrorEntry, Key, Row, Time, Value};
 
 use super::connect::topic_partitions;
 use super::decode::{Decoder, MessageAt};
+use super::group_offsets::start_offsets;
 use super::options::{KafkaSourceOptions, StartFrom};
 use super::resume;
 
@@ -65,12 +66,24 @@ pub fn open_kafka_source(
         .filter(|p| (*p as usize) % peers == worker)
         .collect();
     let streaming = spec.mode == "streaming";
+    let starts = if streaming {
+        start_offsets(
+            &consumer,
+            (&topic, &mine),
+            options.start_from,
+            &options.brokers,
+            options.connect_timeout_ms,
+        )
+        .map_err(fail)?
+    } else {
+        BTreeMap::new()
+    };
     // A static read takes everything up to the current end of each partition.
     let mut ends = HashMap::new();
     let mut assignment = TopicPartitionList::new();
     for &partition in &mine {
-        let start = if streaming {
-            Offset::Stored
+        let start = if let Some(&start) = starts.get(&partition) {
+            start
         } else {
             let (low, high) = consumer
                 .fetch_watermarks(
@@ -111,6 +124,11 @@ pub fn open_kafka_source(
             .collect(),
         topic,
         consumer,
+        group_start: (
+            options.brokers.clone(),
+            options.start_from,
+            options.connect_timeout_ms,
+        ),
         decoder,
         primary_key: spec.primary_key.clone(),
         streaming,
@@ -140,6 +158,8 @@ pub(super) struct KafkaReader {
     pub(super) mine: Vec<i32>,
     pub(super) topic: String,
     pub(super) consumer: BaseConsumer,
+    /// Brokers, start position without a committed offset and connect timeout (for a resume).
+    pub(super) group_start: (String, StartFrom, u64),
     decoder: Decoder,
     primary_key: Vec<usize>,
     pub(super) streaming: bool,

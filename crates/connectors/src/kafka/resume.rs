@@ -9,6 +9,7 @@ use rdkafka::consumer::Consumer;
 use rdkafka::{Offset, TopicPartitionList};
 use tributary_engine::connector::SourceError;
 
+use super::group_offsets::start_offsets;
 use super::reader::KafkaReader;
 
 /// The format byte at the start of the blob.
@@ -55,6 +56,21 @@ impl KafkaReader {
         }
         let logged = decode(blob)
             .ok_or_else(|| fail("the persisted Kafka offsets cannot be read".to_string()))?;
+        let unlogged: Vec<i32> = self
+            .mine
+            .iter()
+            .copied()
+            .filter(|p| !logged.contains_key(p))
+            .collect();
+        let (brokers, start_from, timeout_ms) = &self.group_start;
+        let group = start_offsets(
+            &self.consumer,
+            (&self.topic, &unlogged),
+            *start_from,
+            brokers,
+            *timeout_ms,
+        )
+        .map_err(fail)?;
         let mut assignment = TopicPartitionList::new();
         let mut next = BTreeMap::new();
         for &partition in &self.mine {
@@ -63,7 +79,7 @@ impl KafkaReader {
                     next.insert(partition, offset);
                     Offset::Offset(offset)
                 }
-                None => Offset::Stored,
+                None => group[&partition],
             };
             assignment
                 .add_partition_offset(&self.topic, partition, start)

@@ -9,6 +9,9 @@ use crate::value::{Diff, Key, Row, Time};
 pub enum SourceStatus {
     /// Updates were produced and more may follow right away.
     Data,
+    /// Updates were produced and the reader has read everything available now (a live source
+    /// at the end of its input): the open commit need not wait for it.
+    CaughtUp,
     /// The updates produced so far form a finished commit: close the current time.
     Commit,
     /// Nothing new right now (streaming sources); poll again later.

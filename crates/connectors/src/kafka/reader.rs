@@ -235,9 +235,13 @@ impl SourceReader for KafkaReader {
             return Ok(SourceStatus::Finished);
         }
         let mut produced = 0;
+        let mut drained = false;
         while produced < max.max(1) {
             let message = match self.consumer.poll(Duration::ZERO) {
-                None => break,
+                None => {
+                    drained = true;
+                    break;
+                }
                 Some(Ok(message)) => message,
                 // Broker/transport trouble: librdkafka reconnects and resumes on its own.
                 Some(Err(KafkaError::PartitionEOF(_))) | Some(Err(_)) => continue,
@@ -276,7 +280,9 @@ impl SourceReader for KafkaReader {
                 }
             }
         }
-        Ok(if produced > 0 {
+        Ok(if produced > 0 && drained && self.streaming {
+            SourceStatus::CaughtUp
+        } else if produced > 0 {
             SourceStatus::Data
         } else if !self.streaming && self.ends.is_empty() {
             SourceStatus::Finished

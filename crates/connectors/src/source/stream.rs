@@ -323,7 +323,7 @@ impl StreamSource {
                 scanned = true;
             } else {
                 return Ok(if produced > 0 {
-                    SourceStatus::Data
+                    SourceStatus::CaughtUp
                 } else {
                     SourceStatus::Idle
                 });

@@ -68,7 +68,9 @@ impl Live {
             self.max
         );
         match status {
-            SourceStatus::Data => assert!(!out.is_empty(), "Data comes with updates"),
+            SourceStatus::Data | SourceStatus::CaughtUp => {
+                assert!(!out.is_empty(), "Data comes with updates")
+            }
             SourceStatus::Idle => assert!(out.is_empty(), "Idle comes without updates"),
             other => panic!("a streaming source reported {other:?}"),
         }

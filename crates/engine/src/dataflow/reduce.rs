@@ -9,7 +9,8 @@ use super::ops::{compile_all, eval_row};
 use timely::dataflow::operators::vec::Map;
 use timely::dataflow::Stream;
 
-use super::preaggregate::{preaggregate, StampedRows};
+use super::hash_reduce::hash_reduce;
+use super::preaggregate::{preaggregate, Entry, StampedRows};
 use super::reducers::{GroupEntry, Reducer};
 use super::{CollIn, EngineTime};
 use crate::error::EngineError;
@@ -96,25 +97,39 @@ where
         };
         let id = if needs_id { key } else { Key::default() };
         Some((Key::for_values(&group), (group, args, id, stamp)))
-    })
-    .as_collection();
+    });
 
-    let mut reduce_reporter = reporter.clone();
     let mut output_reporter = reporter.clone();
-    let reduced = entries.reduce(
+    let mut finish = move |group: Key, cells: &[Value]| {
+        eval_row(&output_exprs, cells, &[Some(group)], &mut output_reporter)
+    };
+    if T::TOTAL {
+        // The output row is computed once per result (a retraction reuses it).
+        return Ok(hash_reduce(entries, reducers, reporter, Box::new(finish)));
+    }
+    Ok(
+        differential_reduce(entries, reducers, reporter).map(move |(group, cells)| {
+            let row = finish(group, &cells);
+            (group, row)
+        }),
+    )
+}
+
+/// Differential's `reduce` (partially ordered times: inside an iteration).
+fn differential_reduce<'s, T: EngineTime>(
+    entries: Stream<'s, T, Vec<Entry<T>>>,
+    reducers: Vec<Reducer>,
+    mut reporter: Reporter,
+) -> CollIn<'s, T> {
+    entries.as_collection().reduce(
         move |_group, input: &[(&GroupEntry, isize)], out: &mut Vec<(Row, isize)>| {
             let group_values = &input[0].0 .0;
             let mut cells: Vec<Value> = group_values.iter().cloned().collect();
             for reducer in &reducers {
-                cells.push(reducer.compute(input, &mut reduce_reporter.scratch));
+                cells.push(reducer.compute(input, &mut reporter.scratch));
             }
-            reduce_reporter.flush();
+            reporter.flush();
             out.push((Arc::from(cells), 1));
         },
-    );
-
-    Ok(reduced.map(move |(group, cells)| {
-        let row = eval_row(&output_exprs, &cells, &[Some(group)], &mut output_reporter);
-        (group, row)
-    }))
+    )
 }

@@ -11,6 +11,43 @@ use crate::value::{Diff, Key, Row, Time, Value};
 /// parts are equal consolidate, which is what makes `count`/`sum` cheap.
 pub type GroupEntry = (Row, Row, Key, Time);
 
+/// An entry without its group values (for operators that keep those once per group).
+pub type ArgEntry = (Row, Key, Time);
+
+/// What a reducer reads of a stored entry: its arguments, row id and insertion time.
+pub trait EntryParts {
+    /// The reducer arguments.
+    fn args(&self) -> &Row;
+    /// The row id (default when no reducer needs it).
+    fn id(&self) -> Key;
+    /// The insertion time (0 when no reducer needs it).
+    fn stamp(&self) -> Time;
+}
+
+impl EntryParts for GroupEntry {
+    fn args(&self) -> &Row {
+        &self.1
+    }
+    fn id(&self) -> Key {
+        self.2
+    }
+    fn stamp(&self) -> Time {
+        self.3
+    }
+}
+
+impl EntryParts for ArgEntry {
+    fn args(&self) -> &Row {
+        &self.0
+    }
+    fn id(&self) -> Key {
+        self.1
+    }
+    fn stamp(&self) -> Time {
+        self.2
+    }
+}
+
 /// The kinds of reducer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -89,7 +126,7 @@ impl Reducer {
     }
 
     /// Computes the reducer over a group's entries (sorted, with positive multiplicities).
-    pub fn compute(&self, group: &[(&GroupEntry, Diff)], errors: &mut Vec<String>) -> Value {
+    pub fn compute<E: EntryParts>(&self, group: &[(&E, Diff)], errors: &mut Vec<String>) -> Value {
         let values = group
             .iter()
             .filter(|(_, diff)| *diff > 0)
@@ -97,14 +134,18 @@ impl Reducer {
         match self.kind {
             Kind::Count => Value::Int(values.map(|(_, d)| d as i64).sum()),
             Kind::CountDistinct => {
-                let mut distinct: Vec<&Value> = values.map(|(e, _)| &e.1[self.arg]).collect();
+                let mut distinct: Vec<&Value> = values.map(|(e, _)| &e.args()[self.arg]).collect();
                 distinct.sort();
                 distinct.dedup();
                 Value::Int(distinct.len() as i64)
             }
-            Kind::Sum => self.sum(values.map(|(e, d)| (&e.1[self.arg], d)), errors).0,
+            Kind::Sum => {
+                self.sum(values.map(|(e, d)| (&e.args()[self.arg], d)), errors)
+                    .0
+            }
             Kind::Avg => {
-                let (total, count) = self.sum(values.map(|(e, d)| (&e.1[self.arg], d)), errors);
+                let (total, count) =
+                    self.sum(values.map(|(e, d)| (&e.args()[self.arg], d)), errors);
                 match total {
                     Value::Int(i) if count > 0 => Value::Float(i as f64 / count as f64),
                     Value::Float(f) if count > 0 => Value::Float(f / count as f64),
@@ -113,7 +154,9 @@ impl Reducer {
                 }
             }
             Kind::Min | Kind::Max => {
-                let present = values.map(|(e, _)| &e.1[self.arg]).filter(|v| !v.is_none());
+                let present = values
+                    .map(|(e, _)| &e.args()[self.arg])
+                    .filter(|v| !v.is_none());
                 let chosen = if self.kind == Kind::Min {
                     present.min()
                 } else {
@@ -123,7 +166,7 @@ impl Reducer {
             }
             Kind::ArgMin | Kind::ArgMax => {
                 let present = values
-                    .map(|(e, _)| (&e.1[self.arg], e.2))
+                    .map(|(e, _)| (&e.args()[self.arg], e.id()))
                     .filter(|(v, _)| !v.is_none());
                 let chosen = if self.kind == Kind::ArgMin {
                     present.min()
@@ -135,11 +178,11 @@ impl Reducer {
                     .unwrap_or(Value::None)
             }
             Kind::Any => values
-                .map(|(e, _)| e.1[self.arg].clone())
+                .map(|(e, _)| e.args()[self.arg].clone())
                 .next()
                 .unwrap_or(Value::None),
             Kind::Unique => {
-                let mut distinct: Vec<&Value> = values.map(|(e, _)| &e.1[self.arg]).collect();
+                let mut distinct: Vec<&Value> = values.map(|(e, _)| &e.args()[self.arg]).collect();
                 distinct.dedup();
                 distinct.sort();
                 distinct.dedup();
@@ -160,11 +203,11 @@ impl Reducer {
                 let mut items: Vec<(&Value, Key, &Value, Diff)> = values
                     .map(|(e, d)| {
                         let order = if self.sort_by {
-                            &e.1[self.arg + 1]
+                            &e.args()[self.arg + 1]
                         } else {
                             &none
                         };
-                        (order, e.2, &e.1[self.arg], d)
+                        (order, e.id(), &e.args()[self.arg], d)
                     })
                     .filter(|(_, _, v, _)| !(self.skip_nones && v.is_none()))
                     .collect();
@@ -182,7 +225,7 @@ impl Reducer {
                 Value::Tuple(Arc::from(out))
             }
             Kind::Earliest | Kind::Latest => {
-                let timed = values.map(|(e, _)| (e.3, e.2, &e.1[self.arg]));
+                let timed = values.map(|(e, _)| (e.stamp(), e.id(), &e.args()[self.arg]));
                 let chosen = if self.kind == Kind::Earliest {
                     timed.min()
                 } else {

@@ -26,6 +26,13 @@ use crate::value::Time;
 /// Closed commits that may wait for the outputs before the worker stops reading.
 pub const MAX_PENDING: usize = 4;
 
+/// Closed commits with data that may be in the dataflow while a caught-up commit waits to
+/// close: a commit that is ready while the previous one is still being computed stays open
+/// and takes what arrives meanwhile, so that under load commits grow instead of queueing
+/// (each commit costs a progress round and an output flush), while an idle pipeline still
+/// closes a commit at the next millisecond. `autocommitMs` bounds the wait.
+const IN_FLIGHT: usize = 1;
+
 /// The longest a worker with only idle sources sleeps in wall-clock mode.
 const IDLE_PARK: Duration = Duration::from_millis(5);
 
@@ -76,7 +83,8 @@ impl CommitPolicy {
         }
         let late = now >= current + self.clock.interval();
         if self.fed {
-            return (self.caught_up || late).then_some(now);
+            let ready = self.caught_up && self.pending.len() < IN_FLIGHT;
+            return (ready || late).then_some(now);
         }
         (late || peer > current).then_some(now.max(peer))
     }
@@ -104,12 +112,16 @@ impl CommitPolicy {
         self.caught_up = idle;
     }
 
-    /// Whether the worker should leave its sources unread for now: too many closed commits
-    /// wait for the outputs, which have finished every time before `frontier`.
-    pub fn backlogged(&mut self, frontier: Time) -> bool {
+    /// Records that the outputs have finished every time before `frontier`.
+    pub fn outputs_at(&mut self, frontier: Time) {
         while self.pending.front().is_some_and(|&t| t < frontier) {
             self.pending.pop_front();
         }
+    }
+
+    /// Whether the worker should leave its sources unread for now: too many closed commits
+    /// wait for the outputs.
+    pub fn backlogged(&self) -> bool {
         self.eager && self.pending.len() > MAX_PENDING
     }
 
@@ -156,6 +168,13 @@ mod tests {
         assert_eq!(policy.next_time(1_003, 1_003, false, 0), None);
         assert_eq!(policy.next_time(1_003, 1_004, false, 0), Some(1_004));
         assert!(policy.closed(1_003));
+        // While 1_003 is still being computed, the next caught-up commit waits for it...
+        policy.polled(true, true);
+        assert_eq!(policy.next_time(1_004, 1_006, false, 0), None);
+        // ...until the interval is over, or the outputs are past it.
+        assert_eq!(policy.next_time(1_004, 1_104, false, 0), Some(1_104));
+        policy.outputs_at(1_004);
+        assert_eq!(policy.next_time(1_004, 1_006, false, 0), Some(1_006));
         // Forced commits stay strictly increasing.
         assert_eq!(policy.next_time(1_004, 1_004, true, 0), Some(1_005));
     }
@@ -167,10 +186,13 @@ mod tests {
             policy.polled(true, true);
             policy.closed(t);
         }
-        assert!(policy.backlogged(1));
-        assert!(!policy.backlogged(3));
+        policy.outputs_at(1);
+        assert!(policy.backlogged());
+        policy.outputs_at(3);
+        assert!(!policy.backlogged());
         // Empty commits never count.
         policy.closed(100);
-        assert!(!policy.backlogged(3));
+        policy.outputs_at(3);
+        assert!(!policy.backlogged());
     }
 }

@@ -37,6 +37,8 @@ pub enum Polled {
     Busy,
     /// Nothing new now; poll again later.
     Idle,
+    /// Produced updates and read everything available now.
+    CaughtUp,
     /// The source closed a commit of its own: the current time should close now.
     Commit,
     /// Exhausted: the source is closed.
@@ -180,6 +182,7 @@ impl ActiveSource {
             SourceStatus::Finished => Polled::Done,
             SourceStatus::Commit if self.streaming => Polled::Commit,
             SourceStatus::Idle if !produced => Polled::Idle,
+            SourceStatus::CaughtUp | SourceStatus::Idle => Polled::CaughtUp,
             _ => Polled::Busy,
         })
     }

@@ -144,6 +144,10 @@ pub fn run_worker(
         }
         let now = now_ms();
         let peer = shared.peer_closed.load(Ordering::SeqCst);
+        let frontier = built
+            .output_probe
+            .with_frontier(|f| f.iter().min().copied().unwrap_or(Time::MAX));
+        policy.outputs_at(frontier);
         let next = policy.next_time(current, now, forced_commit, peer);
         forced_commit = false;
         if let Some(commit) = next {
@@ -173,10 +177,7 @@ pub fn run_worker(
         let mut idle = true;
         let mut fed = false;
         let mut slot = 0;
-        let frontier = built
-            .output_probe
-            .with_frontier(|f| f.iter().min().copied().unwrap_or(Time::MAX));
-        if held || policy.backlogged(frontier) {
+        if held || policy.backlogged() {
             // Too many closed commits wait for the outputs (or, in a plan that iterates, the
             // last one is still in the loop): leave the input unread for now.
             slot = active.len();
@@ -196,6 +197,10 @@ pub fn run_worker(
                     slot += 1;
                 }
                 Polled::Idle => slot += 1,
+                Polled::CaughtUp => {
+                    fed |= active[slot].is_streaming();
+                    slot += 1;
+                }
                 Polled::Commit => {
                     // The same poll may have fed rows (and moved the input to `reopen`).
                     forced_commit = true;

@@ -4,18 +4,21 @@
 //! the [`CommitClock`], so a persisted run logs and syncs at most once per interval.
 //!
 //! *Eager* commits (every other run): a commit that holds data closes as soon as every source of
-//! the worker has caught up (its last poll found nothing new), at the next wall-clock millisecond;
-//! a busy source keeps it open for at most `autocommitMs`. A commit without data stays open
-//! (moving it costs a progress round through the whole dataflow) until data arrives, which first
-//! moves it to the current millisecond ([`CommitPolicy::reopen_at`]), until a peer worker closed a
-//! later commit with data (whose outputs wait for this worker's frontier), or for at most
-//! `autocommitMs`. Times stay milliseconds and strictly increase; each worker decides on its own
-//! (timely's progress tracking makes every output wait for the slowest worker's time).
+//! the worker has caught up (its last poll read everything available), at the next wall-clock
+//! millisecond; a busy source keeps it open for at most `autocommitMs`. Either way it waits
+//! while the previous commit with data is still in the dataflow ([`IN_FLIGHT`]), so that under
+//! load commits grow instead of queueing. A commit without data stays open (moving it costs a
+//! progress round through the whole dataflow) until data arrives, which first moves it to the
+//! current millisecond ([`CommitPolicy::reopen_at`]), until a peer worker closed a later commit
+//! with data (whose outputs wait for this worker's frontier), or for at most `autocommitMs`.
+//! Times stay milliseconds and strictly increase; each worker decides on its own (timely's
+//! progress tracking makes every output wait for the slowest worker's time).
 //!
 //! Eager mode also bounds the backlog: while more than [`MAX_PENDING`] closed commits wait for the
-//! outputs, the worker stops reading, so a source faster than the computation leaves its input
-//! where it is (in the file, the broker, the channel) instead of in memory, and the next commit
-//! simply gets bigger.
+//! outputs (commits a source closed itself), or while the open commit has taken data for
+//! [`WAIT_LIMIT`] intervals and still waits for the one in flight, the worker stops reading, so a source
+//! faster than the computation leaves its input where it is (in the file, the broker, the
+//! channel) instead of in memory, and the next commit simply gets bigger.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -26,12 +29,17 @@ use crate::value::Time;
 /// Closed commits that may wait for the outputs before the worker stops reading.
 pub const MAX_PENDING: usize = 4;
 
-/// Closed commits with data that may be in the dataflow while a caught-up commit waits to
-/// close: a commit that is ready while the previous one is still being computed stays open
-/// and takes what arrives meanwhile, so that under load commits grow instead of queueing
-/// (each commit costs a progress round and an output flush), while an idle pipeline still
-/// closes a commit at the next millisecond. `autocommitMs` bounds the wait.
+/// Closed commits with data that may be in the dataflow when the open one closes: a commit
+/// that is ready (caught up, or open for `autocommitMs`) while the previous one is still being
+/// computed stays open and takes what arrives meanwhile, so that under load commits grow
+/// instead of queueing (each commit costs a progress round and an output flush), while an
+/// idle pipeline still closes a commit at the next millisecond.
 const IN_FLIGHT: usize = 1;
+
+/// How many `autocommitMs` intervals an open commit may take data while it waits for the
+/// commit in flight before the worker stops reading (the memory bound under overload; shorter
+/// waits are normal under load, and stopping the reader then only delays the data).
+const WAIT_LIMIT: Time = 10;
 
 /// The longest a worker with only idle sources sleeps in wall-clock mode.
 const IDLE_PARK: Duration = Duration::from_millis(5);
@@ -83,8 +91,8 @@ impl CommitPolicy {
         }
         let late = now >= current + self.clock.interval();
         if self.fed {
-            let ready = self.caught_up && self.pending.len() < IN_FLIGHT;
-            return (ready || late).then_some(now);
+            let free = self.pending.len() < IN_FLIGHT;
+            return ((self.caught_up || late) && free).then_some(now);
         }
         (late || peer > current).then_some(now.max(peer))
     }
@@ -120,9 +128,14 @@ impl CommitPolicy {
     }
 
     /// Whether the worker should leave its sources unread for now: too many closed commits
-    /// wait for the outputs.
-    pub fn backlogged(&self) -> bool {
-        self.eager && self.pending.len() > MAX_PENDING
+    /// wait for the outputs, or the open commit `current` has been taking data for
+    /// [`WAIT_LIMIT`] intervals at wall-clock `now` while it waits for the one in flight (so
+    /// that a source faster than the computation does not pile up in the open commit either).
+    pub fn backlogged(&self, current: Time, now: Time) -> bool {
+        let waiting = self.fed
+            && self.pending.len() >= IN_FLIGHT
+            && now >= current + WAIT_LIMIT * self.clock.interval();
+        self.eager && (self.pending.len() > MAX_PENDING || waiting)
     }
 
     /// How long the worker may sleep after a poll round (`None`: step without sleeping).
@@ -171,8 +184,9 @@ mod tests {
         // While 1_003 is still being computed, the next caught-up commit waits for it...
         policy.polled(true, true);
         assert_eq!(policy.next_time(1_004, 1_006, false, 0), None);
-        // ...until the interval is over, or the outputs are past it.
-        assert_eq!(policy.next_time(1_004, 1_104, false, 0), Some(1_104));
+        // ...even past the interval (closing it would only queue it), until the outputs are
+        // past it.
+        assert_eq!(policy.next_time(1_004, 1_104, false, 0), None);
         policy.outputs_at(1_004);
         assert_eq!(policy.next_time(1_004, 1_006, false, 0), Some(1_006));
         // Forced commits stay strictly increasing.
@@ -187,12 +201,17 @@ mod tests {
             policy.closed(t);
         }
         policy.outputs_at(1);
-        assert!(policy.backlogged());
+        assert!(policy.backlogged(10, 11));
         policy.outputs_at(3);
-        assert!(!policy.backlogged());
+        assert!(!policy.backlogged(10, 11));
         // Empty commits never count.
         policy.closed(100);
         policy.outputs_at(3);
-        assert!(!policy.backlogged());
+        assert!(!policy.backlogged(101, 102));
+        // An open commit with data that waits for the one in flight stops reading once it has
+        // been open for WAIT_LIMIT intervals.
+        policy.polled(true, true);
+        assert!(!policy.backlogged(101, 101 + 20 * WAIT_LIMIT - 1));
+        assert!(policy.backlogged(101, 101 + 20 * WAIT_LIMIT));
     }
 }

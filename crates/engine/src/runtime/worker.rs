@@ -177,7 +177,7 @@ pub fn run_worker(
         let mut idle = true;
         let mut fed = false;
         let mut slot = 0;
-        if held || policy.backlogged() {
+        if held || policy.backlogged(current, now) {
             // Too many closed commits wait for the outputs (or, in a plan that iterates, the
             // last one is still in the loop): leave the input unread for now.
             slot = active.len();

@@ -20,20 +20,14 @@ pub(crate) fn topic_partitions<C: ClientContext>(
     topic: Option<&str>,
     timeout_ms: u64,
 ) -> Result<Vec<i32>, String> {
-    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
-    let mut backoff = FIRST_BACKOFF;
-    let mut attempts = 0u32;
-    loop {
-        attempts += 1;
-        let left = deadline.saturating_duration_since(Instant::now());
-        let wait = Timeout::After(left.clamp(Duration::from_millis(50), ATTEMPT));
-        let outcome: Result<(), String> = match client.fetch_metadata(topic, wait) {
-            Ok(_) if topic.is_none() => return Ok(Vec::new()),
+    retry_until(timeout_ms, ATTEMPT, |wait| {
+        match client.fetch_metadata(topic, Timeout::After(wait)) {
+            Ok(_) if topic.is_none() => Ok(Vec::new()),
             Ok(metadata) => match metadata.topics().iter().find(|t| Some(t.name()) == topic) {
                 Some(found) if found.error().is_none() && !found.partitions().is_empty() => {
                     let mut ids: Vec<i32> = found.partitions().iter().map(|p| p.id()).collect();
                     ids.sort_unstable();
-                    return Ok(ids);
+                    Ok(ids)
                 }
                 _ => Err(format!(
                     "Kafka topic `{}` does not exist on {brokers}",
@@ -41,14 +35,35 @@ pub(crate) fn topic_partitions<C: ClientContext>(
                 )),
             },
             Err(e) => Err(format!("cannot reach Kafka broker(s) {brokers}: {e}")),
+        }
+    })
+    .map_err(|(message, attempts)| {
+        format!("{message} (gave up after {attempts} attempts in {timeout_ms} ms)")
+    })
+}
+
+/// Calls `attempt` (with how long that attempt may wait: what is left of `timeout_ms`, between
+/// 50 ms and `longest`) until it succeeds or the time is up, sleeping 100 ms, then twice as
+/// long each time up to one second, between attempts. The error is the last failure and the
+/// number of attempts.
+pub(crate) fn retry_until<T>(
+    timeout_ms: u64,
+    longest: Duration,
+    mut attempt: impl FnMut(Duration) -> Result<T, String>,
+) -> Result<T, (String, u32)> {
+    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let failure = match attempt(left.clamp(Duration::from_millis(50), longest)) {
+            Ok(done) => return Ok(done),
+            Err(failure) => failure,
         };
         let now = Instant::now();
         if now >= deadline {
-            let message = outcome.err().unwrap_or_default();
-            return Err(format!(
-                "{message} (gave up after {attempts} attempts in {} ms)",
-                timeout_ms
-            ));
+            return Err((failure, attempts));
         }
         std::thread::sleep(backoff.min(deadline - now));
         backoff = (backoff * 2).min(Duration::from_secs(1));

@@ -6,17 +6,16 @@
 //! waiting forever without an error (librdkafka issue #5586).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
+use super::connect::retry_until;
 use super::options::StartFrom;
 
-/// The longest single offset request while retrying.
+/// The longest single offset request while retrying (see [`retry_until`]).
 const ATTEMPT: Duration = Duration::from_millis(2_000);
-/// The first pause between attempts (doubled each time, up to one second).
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The start offset of each of `partitions` of `topic` for the consumer's group. Retries for
 /// up to `timeout_ms`; the error names the brokers and the last failure.
@@ -30,28 +29,19 @@ pub(super) fn start_offsets(
     if partitions.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let failure = match committed(consumer, topic, partitions, deadline) {
-            Ok(committed) => {
-                return Ok(partitions
-                    .iter()
-                    .map(|&p| (p, start_of(committed.get(&p).copied(), start_from)))
-                    .collect())
-            }
-            Err(failure) => failure,
-        };
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(format!(
-                "cannot read the committed offsets of `{topic}` from {brokers}: {failure} \
-                 (gave up after {timeout_ms} ms)"
-            ));
-        }
-        std::thread::sleep(backoff.min(deadline - now));
-        backoff = (backoff * 2).min(Duration::from_secs(1));
-    }
+    let committed = retry_until(timeout_ms, ATTEMPT, |wait| {
+        committed(consumer, topic, partitions, wait)
+    })
+    .map_err(|(failure, _)| {
+        format!(
+            "cannot read the committed offsets of `{topic}` from {brokers}: {failure} \
+             (gave up after {timeout_ms} ms)"
+        )
+    })?;
+    Ok(partitions
+        .iter()
+        .map(|&p| (p, start_of(committed.get(&p).copied(), start_from)))
+        .collect())
 }
 
 /// Where a partition starts: after its committed offset, else at the `startFrom` end.
@@ -68,15 +58,12 @@ fn committed(
     consumer: &BaseConsumer,
     topic: &str,
     partitions: &[i32],
-    deadline: Instant,
+    wait: Duration,
 ) -> Result<BTreeMap<i32, i64>, String> {
     let mut list = TopicPartitionList::new();
     for &partition in partitions {
         list.add_partition(topic, partition);
     }
-    let wait = deadline
-        .saturating_duration_since(Instant::now())
-        .clamp(Duration::from_millis(50), ATTEMPT);
     let answer = consumer
         .committed_offsets(list, wait)
         .map_err(|e| e.to_string())?;

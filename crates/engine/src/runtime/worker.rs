@@ -163,23 +163,15 @@ pub fn run_worker(
             gate.closed(current);
             current = commit;
             max_time = max_time.max(current);
-            for source in active.iter_mut().filter(|s| s.is_streaming()) {
-                source.advance_to(current);
-                if gate.is_active() {
-                    source.announce();
-                }
-            }
-            if let Some(input) = error_input.as_mut() {
-                input.advance_to(current);
-            }
+            move_inputs_to(current, &mut active, error_input.as_mut(), &gate);
         }
         let held = gate.hold(&built.data_probe);
         let mut idle = true;
         let mut fed = false;
         let mut slot = 0;
         if held || policy.backlogged(current, now) {
-            // Too many closed commits wait for the outputs (or, in a plan that iterates, the
-            // last one is still in the loop): leave the input unread for now.
+            // The outputs are too far behind (see `CommitPolicy::backlogged`), or, in a plan
+            // that iterates, the last commit is still in the loop: leave the input unread.
             slot = active.len();
         }
         let reopen = policy.reopen_at(current, now);
@@ -219,15 +211,7 @@ pub fn run_worker(
             // The first data of an empty commit moved its source there: the rest follows.
             current = time;
             max_time = max_time.max(current);
-            for source in active.iter_mut().filter(|s| s.is_streaming()) {
-                source.advance_to(current);
-                if gate.is_active() {
-                    source.announce();
-                }
-            }
-            if let Some(input) = error_input.as_mut() {
-                input.advance_to(current);
-            }
+            move_inputs_to(current, &mut active, error_input.as_mut(), &gate);
         }
         if streaming {
             let mut log = ErrorLogFeed {
@@ -299,6 +283,25 @@ pub fn run_worker(
     }
     report_unread(&errors, shared.env, shared.stats);
     Ok(())
+}
+
+/// Moves the live sources and the error log to commit time `time` (announcing it at once
+/// when the commit gate holds sources back).
+fn move_inputs_to(
+    time: Time,
+    active: &mut [ActiveSource],
+    error_input: Option<&mut Input>,
+    gate: &CommitGate,
+) {
+    for source in active.iter_mut().filter(|s| s.is_streaming()) {
+        source.advance_to(time);
+        if gate.is_active() {
+            source.announce();
+        }
+    }
+    if let Some(input) = error_input {
+        input.advance_to(time);
+    }
 }
 
 /// Tracks how far the outputs have progressed, to tell readers what is committed.

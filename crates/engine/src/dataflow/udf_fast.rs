@@ -254,6 +254,21 @@ impl FastUdf {
                 }
                 let room = self.crossing_rows - rows.len();
                 let take = len.min(room);
+                if rows.is_empty() && take == len {
+                    // The whole slot is the crossing so far: hand its buffers over as they are.
+                    std::mem::swap(&mut rows, &mut slot.rows);
+                    let arity = slot.columns.len();
+                    columns = std::mem::replace(
+                        &mut slot.columns,
+                        (0..arity).map(|_| Vec::new()).collect(),
+                    );
+                    slot.in_flight += 1;
+                    segments.push((*time, take));
+                    if rows.len() >= self.crossing_rows {
+                        break;
+                    }
+                    continue;
+                }
                 // From the back: taking from the front would move the whole backlog each time.
                 let from = len - take;
                 if columns.is_empty() {

@@ -101,7 +101,7 @@ export async function runW3(root, opts, log) {
         // Every change must reach the callback (a missing one is reported, not hidden).
         const ok = s.answered === opts.changes;
         log(
-          `  ${engine} t${threads}: load ${r.loadSec.toFixed(1)} s, RSS after load ${r.rssMiBAfterLoad.toFixed(0)} MiB, ` +
+          `  ${engine} t${threads}: load ${r.loadSec.toFixed(1)} s, RSS after load ${r.rssMiBAfterLoad.toFixed(0)} MiB, at end ${(r.rssMiBAtEnd ?? Number.NaN).toFixed(0)} MiB, ` +
             `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(2)} ms, answered ${s.answered}/${opts.changes}`,
         );
         results.push({
@@ -111,6 +111,7 @@ export async function runW3(root, opts, log) {
           ok,
           loadSec: r.loadSec,
           rssMiBAfterLoad: r.rssMiBAfterLoad,
+          rssMiBAtEnd: r.rssMiBAtEnd,
           peakRssMiB: m.maxRssBytes / 2 ** 20,
           ...s,
         });
@@ -143,16 +144,16 @@ export function w3Section(s) {
   if (s.note) out.push("", s.note);
   out.push(
     "",
-    "| engine | workers | round | load s | RSS after load MiB | p50 ms | p99 ms | max ms | answered |",
+    "| engine | workers | round | load s | RSS after load MiB | RSS at end MiB | p50 ms | p99 ms | max ms | answered |",
   );
-  out.push("|---|---|---|---|---|---|---|---|---|");
+  out.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const r of s.results) {
     if (!r.ok && r.error) {
-      out.push(`| ${r.engine} | ${r.threads} | ${r.round} | failed | | | | | |`);
+      out.push(`| ${r.engine} | ${r.threads} | ${r.round} | failed | | | | | | |`);
       continue;
     }
     out.push(
-      `| ${r.engine} | ${r.threads} | ${r.round} | ${f(r.loadSec, 1)} | ${f(r.rssMiBAfterLoad, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${r.answered}/${s.changes} |`,
+      `| ${r.engine} | ${r.threads} | ${r.round} | ${f(r.loadSec, 1)} | ${f(r.rssMiBAfterLoad, 0)} | ${f(r.rssMiBAtEnd, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${r.answered}/${s.changes} |`,
     );
   }
   out.push("");

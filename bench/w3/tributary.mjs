@@ -15,6 +15,8 @@ const rssMiB = () =>
 
 let loadedAt = 0;
 let rssAfterLoad = 0;
+/** RSS once every change is answered: the state, without the load's transient buffers. */
+let rssAtEnd = 0;
 let signalLoaded;
 const loaded = new Promise((resolve) => {
   signalLoaded = resolve;
@@ -47,6 +49,7 @@ class Changes extends tb.io.ConnectorSubject {
       await sleep(10);
     }
     await sleep(2000);
+    rssAtEnd = rssMiB();
   }
 }
 
@@ -85,5 +88,10 @@ tb.io.subscribe(stats, {
 await tb.run({ threads: Number(threadsArg), monitoring: "none" });
 writeFileSync(
   outPath,
-  JSON.stringify({ loadSec: (loadedAt - t0) / 1000, rssMiBAfterLoad: rssAfterLoad, latencies }),
+  JSON.stringify({
+    loadSec: (loadedAt - t0) / 1000,
+    rssMiBAfterLoad: rssAfterLoad,
+    rssMiBAtEnd: rssAtEnd,
+    latencies,
+  }),
 );

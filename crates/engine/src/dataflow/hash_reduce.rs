@@ -9,7 +9,6 @@
 //! entries, sorted as differential would present them, and the result row it last emitted.
 //! The reducers see exactly what they would see under differential's `reduce`.
 
-use std::collections::btree_map::Entry as MapEntry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
 
@@ -22,8 +21,9 @@ use timely::dataflow::operators::Capability;
 use timely::dataflow::Stream;
 
 use super::errors::Reporter;
+use super::group_entries::GroupEntries;
 use super::preaggregate::Entry;
-use super::reducers::{ArgEntry, GroupEntry, Reducer};
+use super::reducers::{ArgEntry, Args, GroupEntry, Reducer};
 use super::{CollIn, EngineTime};
 use crate::value::{Diff, Key, Row, Value};
 
@@ -34,7 +34,7 @@ struct Group {
     values: Option<Row>,
     /// The consolidated entries (non-zero multiplicities) without their group values, in the
     /// order differential's `reduce` would present them.
-    entries: BTreeMap<ArgEntry, Diff>,
+    entries: GroupEntries,
     /// The output row last emitted for the group.
     emitted: Option<Row>,
     /// Changed in the time being applied.
@@ -47,19 +47,7 @@ impl Group {
         if self.values.is_none() {
             self.values = Some(values);
         }
-        match self.entries.entry((args, id, stamp)) {
-            MapEntry::Occupied(mut slot) => {
-                *slot.get_mut() += diff;
-                if *slot.get() == 0 {
-                    slot.remove();
-                }
-            }
-            MapEntry::Vacant(slot) => {
-                if diff != 0 {
-                    slot.insert(diff);
-                }
-            }
-        }
+        self.entries.update((Args::from_row(args), id, stamp), diff);
     }
 
     /// The group's result cells: its group values, then each reducer's value.
@@ -70,14 +58,14 @@ impl Group {
         let values = self.values.as_ref()?;
         let mut cells: Vec<Value> = Vec::with_capacity(values.len() + reducers.len());
         cells.extend(values.iter().cloned());
-        let mut entries = self.entries.iter().map(|(e, d)| (e, *d));
+        let mut entries = self.entries.iter();
         if let (Some(only), 1) = (entries.next(), self.entries.len()) {
             // The common case of `count`/`sum` over equal arguments: no list to build.
             for reducer in reducers {
                 cells.push(reducer.compute(&[only], &mut reporter.scratch));
             }
         } else {
-            let input: Vec<(&ArgEntry, Diff)> = self.entries.iter().map(|(e, d)| (e, *d)).collect();
+            let input: Vec<(&ArgEntry, Diff)> = self.entries.iter().collect();
             for reducer in reducers {
                 cells.push(reducer.compute(&input, &mut reporter.scratch));
             }

@@ -6,6 +6,7 @@ mod errors;
 mod flatten;
 mod fold_groups;
 mod generic;
+mod group_entries;
 mod hash_reduce;
 mod iterate;
 mod ix;

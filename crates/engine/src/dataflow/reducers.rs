@@ -11,13 +11,66 @@ use crate::value::{Diff, Key, Row, Time, Value};
 /// parts are equal consolidate, which is what makes `count`/`sum` cheap.
 pub type GroupEntry = (Row, Row, Key, Time);
 
+/// The arguments of a stored entry: inline when there is one (the common `sum`/`min`/`max`
+/// case), so a group's entries do not each own a separate allocation.
+#[derive(Clone, Debug)]
+pub enum Args {
+    /// No arguments (`count`).
+    Empty,
+    /// Exactly one argument.
+    One(Value),
+    /// Two or more arguments, shared with the row they came from.
+    Many(Row),
+}
+
+impl Args {
+    /// The arguments of `row`, inline when there are fewer than two.
+    pub fn from_row(row: Row) -> Args {
+        match &*row {
+            [] => Args::Empty,
+            [one] => Args::One(one.clone()),
+            _ => Args::Many(row),
+        }
+    }
+
+    /// The arguments as cells.
+    pub fn as_slice(&self) -> &[Value] {
+        match self {
+            Args::Empty => &[],
+            Args::One(value) => std::slice::from_ref(value),
+            Args::Many(row) => row,
+        }
+    }
+}
+
+impl PartialEq for Args {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Args {}
+
+impl PartialOrd for Args {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Args {
+    /// As the argument rows compare, so entries sort as differential presents them.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
 /// An entry without its group values (for operators that keep those once per group).
-pub type ArgEntry = (Row, Key, Time);
+pub type ArgEntry = (Args, Key, Time);
 
 /// What a reducer reads of a stored entry: its arguments, row id and insertion time.
 pub trait EntryParts {
     /// The reducer arguments.
-    fn args(&self) -> &Row;
+    fn args(&self) -> &[Value];
     /// The row id (default when no reducer needs it).
     fn id(&self) -> Key;
     /// The insertion time (0 when no reducer needs it).
@@ -25,7 +78,7 @@ pub trait EntryParts {
 }
 
 impl EntryParts for GroupEntry {
-    fn args(&self) -> &Row {
+    fn args(&self) -> &[Value] {
         &self.1
     }
     fn id(&self) -> Key {
@@ -37,8 +90,8 @@ impl EntryParts for GroupEntry {
 }
 
 impl EntryParts for ArgEntry {
-    fn args(&self) -> &Row {
-        &self.0
+    fn args(&self) -> &[Value] {
+        self.0.as_slice()
     }
     fn id(&self) -> Key {
         self.1
@@ -276,5 +329,34 @@ impl Reducer {
         } else {
             (Value::Int(int_total), count)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(values: &[Value]) -> Row {
+        Arc::from(values.to_vec())
+    }
+
+    #[test]
+    fn inline_arguments_order_as_their_rows() {
+        let rows = [
+            row(&[]),
+            row(&[Value::Int(2)]),
+            row(&[Value::Int(1), Value::str("b")]),
+            row(&[Value::Int(1), Value::str("a")]),
+            row(&[Value::str("x")]),
+        ];
+        for a in &rows {
+            for b in &rows {
+                let (x, y) = (Args::from_row(a.clone()), Args::from_row(b.clone()));
+                assert_eq!(x.cmp(&y), a.cmp(b), "{a:?} vs {b:?}");
+                assert_eq!(x.as_slice(), &a[..]);
+            }
+        }
+        assert!(matches!(Args::from_row(rows[1].clone()), Args::One(_)));
+        assert!(matches!(Args::from_row(rows[0].clone()), Args::Empty));
     }
 }

@@ -4,13 +4,13 @@
 // Engine cases: JSON lines {k, x, s} -> select one column -> null.write; ns/row is marginal:
 // (T(N rows) - T(1000 rows)) / (N - 1000), after a warm-up run.
 
+import { numFn, strFn, udfCases } from "./udf_functions.mjs";
+
 const [name, nArg, bigPath, smallPath, threadsArg] = process.argv.slice(2);
 const N = Number(nArg);
 const SMALL = 1000;
 const threads = Number(threadsArg ?? 1);
 
-const numFn = (x) => x * 2 + 1;
-const strFn = (s) => s.toUpperCase();
 
 function timeHot(fn, n) {
   fn();
@@ -75,32 +75,7 @@ const bare = {
 
 async function engineCase(tb) {
   const S = tb.schema({ k: tb.types.int, x: tb.types.float, s: tb.types.str });
-  const numRow = tb.udf(numFn, { returns: tb.types.float });
-  const numBatch = tb.udf(
-    (xs) => {
-      const out = new Array(xs.length);
-      for (let i = 0; i < xs.length; i++) out[i] = xs[i] * 2 + 1;
-      return out;
-    },
-    { returns: tb.types.float, batch: {} },
-  );
-  const strRow = tb.udf(strFn, { returns: tb.types.str });
-  const strBatch = tb.udf(
-    (ss) => {
-      const out = new Array(ss.length);
-      for (let i = 0; i < ss.length; i++) out[i] = ss[i].toUpperCase();
-      return out;
-    },
-    { returns: tb.types.str, batch: {} },
-  );
-  const exprOf = {
-    "num-expr": (t) => t.x.mul(2).add(1),
-    "num-row": (t) => numRow(t.x),
-    "num-batch": (t) => numBatch(t.x),
-    "str-expr": (t) => t.s.str.upper(),
-    "str-row": (t) => strRow(t.s),
-    "str-batch": (t) => strBatch(t.s),
-  }[name];
+  const exprOf = udfCases(tb)[name];
   if (!exprOf) throw new Error(`unknown case ${name}`);
   const build = (t) => t.select({ y: exprOf(t) });
   // Correctness gate on the small file: every result as expected.

@@ -7,31 +7,18 @@
 // so each pair runs under the same conditions; the figure is the median of the paired
 // differences (wall ns/row). Prints one JSON line.
 
+import { numFn, strFn, udfCases } from "./udf_functions.mjs";
+
 const N = Number(process.argv[2] ?? 2_000_000);
 const ROUNDS = Number(process.argv[3] ?? 12);
 const threads = Number(process.argv[4] ?? 1);
 const tb = await import(process.env.TRIBUTARY_MODULE ?? "tributary");
 
 const S = tb.schema({ k: tb.types.int, x: tb.types.float, s: tb.types.str });
-const numBatch = tb.udf(
-  (xs) => {
-    const out = new Array(xs.length);
-    for (let i = 0; i < xs.length; i++) out[i] = xs[i] * 2 + 1;
-    return out;
-  },
-  { returns: tb.types.float, batch: {} },
-);
-const strBatch = tb.udf(
-  (ss) => {
-    const out = new Array(ss.length);
-    for (let i = 0; i < ss.length; i++) out[i] = ss[i].toUpperCase();
-    return out;
-  },
-  { returns: tb.types.str, batch: {} },
-);
+const cases = udfCases(tb);
 const pairs = {
-  num: { expr: (t) => t.x.mul(2).add(1), udf: (t) => numBatch(t.x), bare: (i) => x[i] * 2 + 1 },
-  str: { expr: (t) => t.s.str.upper(), udf: (t) => strBatch(t.s), bare: (i) => s[i].toUpperCase() },
+  num: { expr: cases["num-expr"], udf: cases["num-batch"], bare: (i) => numFn(x[i]) },
+  str: { expr: cases["str-expr"], udf: cases["str-batch"], bare: (i) => strFn(s[i]) },
 };
 
 const k = new Float64Array(N).map((_, i) => i);

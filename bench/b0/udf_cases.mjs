@@ -11,7 +11,6 @@ const N = Number(nArg);
 const SMALL = 1000;
 const threads = Number(threadsArg ?? 1);
 
-
 function timeHot(fn, n) {
   fn();
   fn();

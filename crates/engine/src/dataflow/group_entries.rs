@@ -26,35 +26,30 @@ impl GroupEntries {
         if diff == 0 {
             return;
         }
-        match self {
-            GroupEntries::Empty => *self = GroupEntries::One(entry, diff),
-            GroupEntries::One(only, count) if *only == entry => {
-                *count += diff;
-                if *count == 0 {
-                    *self = GroupEntries::Empty;
-                }
+        *self = match std::mem::take(self) {
+            GroupEntries::Empty => GroupEntries::One(entry, diff),
+            GroupEntries::One(only, count) if only == entry => match count + diff {
+                0 => GroupEntries::Empty,
+                sum => GroupEntries::One(only, sum),
+            },
+            GroupEntries::One(only, count) => {
+                GroupEntries::Many(BTreeMap::from([(only, count), (entry, diff)]))
             }
-            GroupEntries::One(..) => {
-                let GroupEntries::One(only, count) = std::mem::take(self) else {
-                    unreachable!("matched as One above");
-                };
-                let mut map = BTreeMap::new();
-                map.insert(only, count);
-                map.insert(entry, diff);
-                *self = GroupEntries::Many(map);
-            }
-            GroupEntries::Many(map) => match map.entry(entry) {
-                MapEntry::Occupied(mut slot) => {
-                    *slot.get_mut() += diff;
-                    if *slot.get() == 0 {
-                        slot.remove();
+            GroupEntries::Many(mut map) => {
+                match map.entry(entry) {
+                    MapEntry::Occupied(mut slot) => {
+                        *slot.get_mut() += diff;
+                        if *slot.get() == 0 {
+                            slot.remove();
+                        }
+                    }
+                    MapEntry::Vacant(slot) => {
+                        slot.insert(diff);
                     }
                 }
-                MapEntry::Vacant(slot) => {
-                    slot.insert(diff);
-                }
-            },
-        }
+                GroupEntries::Many(map)
+            }
+        };
     }
 
     /// How many distinct entries there are.

@@ -58,11 +58,10 @@ impl Group {
         let values = self.values.as_ref()?;
         let mut cells: Vec<Value> = Vec::with_capacity(values.len() + reducers.len());
         cells.extend(values.iter().cloned());
-        let mut entries = self.entries.iter();
-        if let (Some(only), 1) = (entries.next(), self.entries.len()) {
+        if let GroupEntries::One(only, diff) = &self.entries {
             // The common case of `count`/`sum` over equal arguments: no list to build.
             for reducer in reducers {
-                cells.push(reducer.compute(&[only], &mut reporter.scratch));
+                cells.push(reducer.compute(&[(only, *diff)], &mut reporter.scratch));
             }
         } else {
             let input: Vec<(&ArgEntry, Diff)> = self.entries.iter().collect();

@@ -91,8 +91,7 @@ impl CommitPolicy {
         }
         let late = now >= current + self.clock.interval();
         if self.fed {
-            let free = self.pending.len() < IN_FLIGHT;
-            return ((self.caught_up || late) && free).then_some(now);
+            return ((self.caught_up || late) && !self.previous_in_flight()).then_some(now);
         }
         (late || peer > current).then_some(now.max(peer))
     }
@@ -133,9 +132,15 @@ impl CommitPolicy {
     /// that a source faster than the computation does not pile up in the open commit either).
     pub fn backlogged(&self, current: Time, now: Time) -> bool {
         let waiting = self.fed
-            && self.pending.len() >= IN_FLIGHT
+            && self.previous_in_flight()
             && now >= current + WAIT_LIMIT * self.clock.interval();
         self.eager && (self.pending.len() > MAX_PENDING || waiting)
+    }
+
+    /// Whether [`IN_FLIGHT`] closed commits with data are still in the dataflow, so the open
+    /// one waits.
+    fn previous_in_flight(&self) -> bool {
+        self.pending.len() >= IN_FLIGHT
     }
 
     /// How long the worker may sleep after a poll round (`None`: step without sleeping).

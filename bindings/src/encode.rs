@@ -37,7 +37,7 @@ pub fn collected_to_json(collected: &Collected) -> String {
 
 /// Appends one change as `[id, cells, time, diff]`.
 pub fn encode_change(out: &mut String, key: Key, row: &[Value], time: Time, diff: Diff) {
-    let _ = write!(out, "[\"{:032x}\",", key.0);
+    let _ = write!(out, "[\"{:032x}\",", { key.0 });
     encode_cells(out, row);
     let _ = write!(out, ",{time},{diff}]");
 }
@@ -95,7 +95,7 @@ pub fn encode_value(out: &mut String, value: &Value) {
             out.push('}');
         }
         Value::Pointer(key) => {
-            let _ = write!(out, "{{\"$ptr\":\"{:032x}\"}}", key.0);
+            let _ = write!(out, "{{\"$ptr\":\"{:032x}\"}}", { key.0 });
         }
         Value::Tuple(items) => encode_cells(out, items),
         Value::Error => out.push_str("{\"$error\":true}"),

@@ -5,6 +5,7 @@ pub mod connector;
 pub mod error;
 pub mod expr;
 pub mod plan;
+pub mod stable_hash;
 pub mod value;
 
 pub use error::{EngineError, ErrorEntry};

@@ -6,17 +6,24 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use xxhash_rust::xxh3::Xxh3;
+
+use crate::stable_hash::StableHasher;
 
 /// A 128-bit row id. Stable across runs: derived from primary-key values or input position.
+///
+/// Packed to 8-byte alignment: a plain `u128` would make `Value` 16-byte aligned, so every row
+/// (`Arc<[Value]>`, 16-byte header + 32 bytes per cell) would be an odd multiple of 16 bytes,
+/// a size mimalloc cannot hand out aligned from its fast path. At alignment 8 a cell is
+/// 24 bytes and rows take the allocator's ordinary path.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[repr(C, packed(8))]
 pub struct Key(pub u128);
 
 impl Key {
     /// The id derived from a sequence of values (primary key, `withIdFrom`, group keys).
     /// `withIdFrom(cols)` and `groupBy(cols)` both use this, so they give the same ids.
     pub fn for_values(values: &[Value]) -> Key {
-        let mut hasher = Xxh3::new();
+        let mut hasher = StableHasher::new();
         for value in values {
             value.hash_stable(&mut hasher);
         }
@@ -34,7 +41,7 @@ impl Key {
 
     /// The id of a join result row: a hash of both sides' ids (`None` for an unmatched side).
     pub fn for_pair(left: Option<Key>, right: Option<Key>) -> Key {
-        let mut hasher = Xxh3::new();
+        let mut hasher = StableHasher::new();
         hasher.update(b"pair");
         for side in [left, right] {
             match side {
@@ -50,7 +57,7 @@ impl Key {
 
     /// Derives a new id from this one and a salt (used by `concatReindex`).
     pub fn salted(self, salt: u64) -> Key {
-        let mut hasher = Xxh3::new();
+        let mut hasher = StableHasher::new();
         hasher.update(b"salt");
         hasher.update(&salt.to_le_bytes());
         hasher.update(&self.0.to_le_bytes());
@@ -71,7 +78,7 @@ impl Key {
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "^{:032x}", self.0)
+        write!(f, "^{:032x}", { self.0 })
     }
 }
 
@@ -84,7 +91,7 @@ impl fmt::Debug for Key {
 impl Serialize for Key {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
-            serializer.serialize_str(&format!("{:032x}", self.0))
+            serializer.serialize_str(&format!("{:032x}", { self.0 }))
         } else {
             serializer.serialize_u128(self.0)
         }
@@ -170,7 +177,7 @@ impl Value {
     }
 
     /// Feeds a platform-independent encoding of the value to a hasher (for row ids).
-    pub fn hash_stable(&self, hasher: &mut Xxh3) {
+    pub fn hash_stable(&self, hasher: &mut StableHasher) {
         hasher.update(&[self.rank()]);
         match self {
             Value::None | Value::Error => {}
@@ -217,23 +224,45 @@ impl Ord for Value {
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
             (Value::Int(a), Value::Int(b)) => a.cmp(b),
             (Value::Float(a), Value::Float(b)) => a.total_cmp(b),
-            (Value::Str(a), Value::Str(b)) | (Value::Json(a), Value::Json(b)) => a.cmp(b),
-            (Value::Bytes(a), Value::Bytes(b)) => a.cmp(b),
+            (Value::Str(a), Value::Str(b)) | (Value::Json(a), Value::Json(b)) => cmp_shared(a, b),
+            (Value::Bytes(a), Value::Bytes(b)) => cmp_shared(a, b),
             (Value::DateTime(a), Value::DateTime(b)) | (Value::Duration(a), Value::Duration(b)) => {
                 a.cmp(b)
             }
             (Value::Pointer(a), Value::Pointer(b)) => a.cmp(b),
-            (Value::Tuple(a), Value::Tuple(b)) => a.cmp(b),
+            (Value::Tuple(a), Value::Tuple(b)) => cmp_shared(a, b),
             _ => self.rank().cmp(&other.rank()),
         }
     }
 }
 
+/// Compares reference-counted contents, equal without a look when both share one allocation
+/// (common: a retraction and the row replacing it, a group's key in each of its results).
+#[inline]
+fn cmp_shared<T: Ord + ?Sized>(a: &Arc<T>, b: &Arc<T>) -> Ordering {
+    if Arc::ptr_eq(a, b) {
+        Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
+}
+
+/// In-memory hashing (hash maps, exchange routing): consistent with `Eq` (equal values write the
+/// same words; floats by their bits, as `total_cmp` compares them) and deterministic, but not the
+/// stable id form of [`Value::hash_stable`].
 impl Hash for Value {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let mut hasher = Xxh3::new();
-        self.hash_stable(&mut hasher);
-        state.write_u64(hasher.digest());
+        state.write_u8(self.rank());
+        match self {
+            Value::None | Value::Error => {}
+            Value::Bool(b) => state.write_u8(u8::from(*b)),
+            Value::Int(n) | Value::DateTime(n) | Value::Duration(n) => state.write_i64(*n),
+            Value::Float(f) => state.write_u64(f.to_bits()),
+            Value::Str(s) | Value::Json(s) => s.hash(state),
+            Value::Bytes(b) => b.hash(state),
+            Value::Pointer(k) => state.write_u128(k.0),
+            Value::Tuple(items) => items.hash(state),
+        }
     }
 }
 
@@ -336,6 +365,17 @@ impl DType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_are_three_words_and_eight_byte_aligned() {
+        // Rows are allocated per row; 16-byte alignment sends them down mimalloc's slow path.
+        assert_eq!(std::mem::align_of::<Key>(), 8);
+        assert_eq!(std::mem::align_of::<Value>(), 8);
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        let key = Key(0x0123_4567_89ab_cdef_0011_2233_4455_6677);
+        assert_eq!(Key::parse_hex(&key.to_string()), Some(key));
+        assert!(Key(1) < Key(u128::MAX));
+    }
 
     #[test]
     fn same_values_give_same_key() {

@@ -1,6 +1,7 @@
 //! The napi-rs addon: receives a plan from TypeScript, runs it on the engine off the JS thread,
 //! and hands results back. Marshalling only; no dataflow logic lives here.
 
+mod allocator;
 mod channel;
 mod columnar;
 mod encode;
@@ -26,7 +27,7 @@ use crate::environment::NodeEnvironment;
 /// The engine allocates and frees many small rows; mimalloc handles that far better than the
 /// system allocator.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::EngineAllocator = allocator::EngineAllocator;
 
 /// Options of `runPlan`.
 #[napi(object)]

@@ -50,13 +50,20 @@ impl Group {
         self.entries.update((Args::from_row(args), id, stamp), diff);
     }
 
-    /// The group's result cells: its group values, then each reducer's value.
-    fn result(&self, reducers: &[Reducer], reporter: &mut Reporter) -> Option<Vec<Value>> {
+    /// Writes the group's result cells into the empty `cells` (its group values, then each
+    /// reducer's value); false, writing nothing, when the group has no entries.
+    fn result(
+        &self,
+        reducers: &[Reducer],
+        reporter: &mut Reporter,
+        cells: &mut Vec<Value>,
+    ) -> bool {
         if self.entries.is_empty() {
-            return None;
+            return false;
         }
-        let values = self.values.as_ref()?;
-        let mut cells: Vec<Value> = Vec::with_capacity(values.len() + reducers.len());
+        let Some(values) = self.values.as_ref() else {
+            return false;
+        };
         cells.extend(values.iter().cloned());
         if let GroupEntries::One(only, diff) = &self.entries {
             // The common case of `count`/`sum` over equal arguments: no list to build.
@@ -70,7 +77,7 @@ impl Group {
             }
         }
         reporter.flush();
-        Some(cells)
+        true
     }
 }
 
@@ -80,8 +87,9 @@ type Groups = HashMap<Key, Group, BuildHasherDefault<FxHasher>>;
 /// Changes of times that are not complete yet, with the capability to answer them at.
 type Pending<T> = BTreeMap<T, (Capability<T>, Vec<(Key, GroupEntry, Diff)>)>;
 
-/// Turns a group's `[group values..., reducer values...]` into its output row.
-pub type Finish = Box<dyn FnMut(Key, &[Value]) -> Row>;
+/// Turns a group's `[group values..., reducer values...]` into its output row (it may take the
+/// cells; the caller clears what is left).
+pub type Finish = Box<dyn FnMut(Key, &mut Vec<Value>) -> Row>;
 
 /// Reduces `entries` (group id, entry) per group with `reducers`; the result of a group is
 /// `(group id, finish(group id, [group values..., reducer values...]))`. Only for totally
@@ -153,14 +161,16 @@ fn apply<T: Clone>(
         group.update(entry, diff);
     }
     let mut updates = Vec::with_capacity(touched.len() * 2);
+    let mut cells = Vec::new();
     for id in touched {
         let Some(group) = groups.get_mut(&id) else {
             continue;
         };
         group.touched = false;
         let result = group
-            .result(reducers, reporter)
-            .map(|cells| finish(id, &cells));
+            .result(reducers, reporter, &mut cells)
+            .then(|| finish(id, &mut cells));
+        cells.clear();
         if result == group.emitted {
             if result.is_none() {
                 groups.remove(&id);
@@ -225,10 +235,12 @@ mod tests {
         ];
         let mut reporter = crate::dataflow::ErrorBuffer::default().reporter("reduce", None);
         let mut group = Group::default();
-        assert_eq!(group.result(&reducers, &mut reporter), None);
+        let mut cells = Vec::new();
+        assert!(!group.result(&reducers, &mut reporter, &mut cells));
+        assert!(cells.is_empty());
         group.update(entry("a", 5), 2);
         group.update(entry("a", 7), 1);
-        let cells = group.result(&reducers, &mut reporter).unwrap();
+        assert!(group.result(&reducers, &mut reporter, &mut cells));
         assert_eq!(cells, vec![Value::str("a"), Value::Int(3), Value::Int(17)]);
     }
 
@@ -240,7 +252,7 @@ mod tests {
             skip_nones: false,
         };
         let reducers = vec![Reducer::new(&count, 0).unwrap()];
-        let mut finish: Finish = Box::new(|_, cells| Arc::from(cells.to_vec()));
+        let mut finish: Finish = Box::new(|_, cells| cells.drain(..).collect());
         let mut reporter = crate::dataflow::ErrorBuffer::default().reporter("reduce", None);
         let mut groups = Groups::default();
         let a = Key::for_values(&[Value::str("a")]);

@@ -1,7 +1,5 @@
 //! Row-at-a-time operators: select, filter, re-keying and concatenation.
 
-use std::sync::Arc;
-
 use super::errors::Reporter;
 use super::{CollIn, EngineTime};
 use crate::error::EngineError;
@@ -21,12 +19,13 @@ pub fn eval_row(
     ids: &[Option<Key>],
     reporter: &mut Reporter,
 ) -> Row {
-    let values: Vec<Value> = exprs
+    // Collected straight into the row: one allocation (the iterator's length is known).
+    let values: Row = exprs
         .iter()
         .map(|e| e.eval(row, ids, &mut reporter.scratch))
         .collect();
     reporter.flush_row(ids.first().copied().flatten(), row);
-    Arc::from(values)
+    values
 }
 
 /// `select` / `withColumns` / `without` / `rename`: new cells, same ids.

@@ -100,16 +100,30 @@ where
     });
 
     let mut output_reporter = reporter.clone();
-    let mut finish = move |group: Key, cells: &[Value]| {
-        eval_row(&output_exprs, cells, &[Some(group)], &mut output_reporter)
-    };
+    // Output columns that are the cells in order (`{ word: this.word, count: count() }`) take
+    // the cells as they are.
+    let identity_output = output
+        .iter()
+        .enumerate()
+        .all(|(i, e)| matches!(e, Expr::Col(c) if *c == i))
+        && output.len() == keys.len() + specs.len();
     if T::TOTAL {
         // The output row is computed once per result (a retraction reuses it).
+        let finish = move |group: Key, cells: &mut Vec<Value>| {
+            if identity_output {
+                cells.drain(..).collect()
+            } else {
+                eval_row(&output_exprs, cells, &[Some(group)], &mut output_reporter)
+            }
+        };
         return Ok(hash_reduce(entries, reducers, reporter, Box::new(finish)));
     }
     Ok(
         differential_reduce(entries, reducers, reporter).map(move |(group, cells)| {
-            let row = finish(group, &cells);
+            if identity_output {
+                return (group, cells);
+            }
+            let row = eval_row(&output_exprs, &cells, &[Some(group)], &mut output_reporter);
             (group, row)
         }),
     )

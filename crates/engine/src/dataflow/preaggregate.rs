@@ -73,6 +73,9 @@ where
         "PreAggregate",
         move |_, _| {
             let mut pending: Pending<T> = Vec::new();
+            // Distinct entries of the last activation: a new map starts at that size, so a
+            // steady stream does not grow (and rehash) its map from empty every time.
+            let mut last_distinct = 0;
             move |input, output| {
                 input.for_each(|capability, data| {
                     let position = match pending
@@ -81,7 +84,11 @@ where
                     {
                         Some(position) => position,
                         None => {
-                            pending.push((capability.retain(0), FastMap::default()));
+                            let slots = FastMap::with_capacity_and_hasher(
+                                last_distinct,
+                                Default::default(),
+                            );
+                            pending.push((capability.retain(0), slots));
                             pending.len() - 1
                         }
                     };
@@ -93,6 +100,7 @@ where
                     }
                 });
                 for (capability, slots) in pending.drain(..) {
+                    last_distinct = slots.len();
                     let mut session = output.session(&capability);
                     for (slot, diff) in slots {
                         if diff != 0 {

@@ -102,19 +102,32 @@ impl OutputContext {
 /// Sums the diffs of equal `(key, row)` pairs, drops zeros, and orders deletions first (each
 /// part in `(key, row)` order).
 pub fn consolidate_changes(changes: &mut Vec<(Key, Row, Diff)>) {
-    // Equal pairs merge, so their relative order does not matter: an unstable sort will do.
-    changes.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    // Sorting by id alone keeps the comparison cheap; the rows only matter within a run of
+    // equal ids, which is short (an update's old and new row), and is ordered by row there.
+    changes.sort_unstable_by_key(|c| c.0);
     let mut write = 0;
-    for read in 0..changes.len() {
-        if write > 0
-            && changes[write - 1].0 == changes[read].0
-            && changes[write - 1].1 == changes[read].1
-        {
-            changes[write - 1].2 += changes[read].2;
-        } else {
-            changes.swap(write, read);
-            write += 1;
+    let mut start = 0;
+    while start < changes.len() {
+        let key = changes[start].0;
+        let end = start
+            + changes[start..]
+                .iter()
+                .position(|c| c.0 != key)
+                .unwrap_or(changes.len() - start);
+        let run = &mut changes[start..end];
+        if run.len() > 1 {
+            run.sort_unstable_by(|a, b| a.1.cmp(&b.1));
         }
+        for read in start..end {
+            // Entries written before this run have other ids.
+            if write > 0 && changes[write - 1].0 == key && changes[write - 1].1 == changes[read].1 {
+                changes[write - 1].2 += changes[read].2;
+            } else {
+                changes.swap(write, read);
+                write += 1;
+            }
+        }
+        start = end;
     }
     changes.truncate(write);
     changes.retain(|c| c.2 != 0);

@@ -54,6 +54,32 @@ impl ReadCopy {
         Ok(())
     }
 
+    /// Whether `src` still holds the copied bytes at their offsets (reads both in full, so it is
+    /// for the rare case that metadata cannot decide).
+    pub(crate) fn matches(&self, src: &File) -> io::Result<bool> {
+        let Some(copy) = self.file.as_ref() else {
+            return Ok(true);
+        };
+        let step = STEP.min(self.len as usize).max(1);
+        let (mut ours, mut theirs) = (vec![0u8; step], vec![0u8; step]);
+        let mut at = 0;
+        while at < self.len {
+            let want = step.min((self.len - at) as usize);
+            let n = read_at(copy, &mut ours[..want], at)?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the read copy is shorter than recorded",
+                ));
+            }
+            if !read_exact_at(src, &mut theirs[..n], at)? || ours[..n] != theirs[..n] {
+                return Ok(false);
+            }
+            at += n as u64;
+        }
+        Ok(true)
+    }
+
     /// Takes the copy (its file and length), leaving this one empty; `None` when nothing was
     /// copied.
     pub(crate) fn take(&mut self) -> Option<(File, u64)> {
@@ -76,6 +102,19 @@ fn temp_file() -> io::Result<File> {
     // removal may fail while it is open, and the file is left for the OS to clean up.
     let _ = std::fs::remove_file(&path);
     Ok(file)
+}
+
+/// Fills `buf` from `offset` on; false when the file ends first.
+fn read_exact_at(f: &File, buf: &mut [u8], offset: u64) -> io::Result<bool> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = read_at(f, &mut buf[filled..], offset + filled as u64)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        filled += n;
+    }
+    Ok(true)
 }
 
 #[cfg(unix)]
@@ -109,5 +148,21 @@ mod tests {
         f.seek(SeekFrom::Start(0)).unwrap();
         f.read_to_string(&mut text).unwrap();
         assert_eq!(text, "one\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn matches_only_the_same_bytes() {
+        let dir = crate::testutil::TempDir::new();
+        let path = dir.write("f", "one\ntwo\n");
+        let mut copy = ReadCopy::default();
+        assert!(copy.matches(&File::open(&path).unwrap()).unwrap());
+        copy.extend_from(&File::open(&path).unwrap(), 8).unwrap();
+        assert!(copy.matches(&File::open(&path).unwrap()).unwrap());
+        std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
+        assert!(copy.matches(&File::open(&path).unwrap()).unwrap());
+        std::fs::write(&path, "one\nTWO\n").unwrap();
+        assert!(!copy.matches(&File::open(&path).unwrap()).unwrap());
+        std::fs::write(&path, "one\n").unwrap();
+        assert!(!copy.matches(&File::open(&path).unwrap()).unwrap());
     }
 }

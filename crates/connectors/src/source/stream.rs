@@ -238,6 +238,12 @@ impl StreamSource {
         let Ok(change) = change else {
             return;
         };
+        if change == Change::Unsettled {
+            // Looked at again by the next scan, which finds the stat still differing.
+            t.unsettled = opened.map(|(_, stat)| stat);
+            return;
+        }
+        t.unsettled = None;
         if matches!(change, Change::Rewritten | Change::Gone) {
             if let Some(share) = retract::copy_share(t, &self.format) {
                 self.retracting.push_back(share);

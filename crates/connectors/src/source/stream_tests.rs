@@ -443,3 +443,50 @@ fn unknown_mode_fails() {
     )
     .is_err());
 }
+
+/// An append-only file never retracts anything, however the scans interleave with the
+/// writes (a scan in the middle of a write can see its new mtime with the old size).
+#[test]
+fn appends_racing_the_scans_never_retract() {
+    let dir = TempDir::new();
+    let path = dir.write("grow.txt", "");
+    let root = dir.path().to_string_lossy().into_owned();
+    let mut live = Live::open(
+        &spec("plaintext", &root, "streaming", vec![]),
+        &["data"],
+        &[DType::Str],
+        0,
+        1,
+    );
+    live.max = 1 << 16;
+    const WRITES: usize = 10_000;
+    const LINES: usize = 16;
+    let writer = std::thread::spawn({
+        let path = path.clone();
+        move || {
+            let line = format!("{}\n", "x".repeat(255));
+            let chunk = line.repeat(LINES);
+            for _ in 0..WRITES {
+                append(&path, &chunk);
+                std::thread::sleep(Duration::from_micros(300));
+            }
+        }
+    });
+    let mut added = 0;
+    while !writer.is_finished() {
+        let (status, changes) = live.poll_once();
+        for (_, _, diff) in &changes {
+            assert!(*diff > 0, "an append-only file retracted a row");
+            added += diff;
+        }
+        if status == SourceStatus::Idle {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+    writer.join().unwrap();
+    for (_, _, diff) in live.settle() {
+        assert!(diff > 0, "an append-only file retracted a row");
+        added += diff;
+    }
+    assert_eq!(added, (WRITES * LINES) as Diff);
+}

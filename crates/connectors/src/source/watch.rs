@@ -52,6 +52,11 @@ pub(crate) enum Change {
     Grew,
     /// The bytes read so far changed (or the file was replaced): read it again.
     Rewritten,
+    /// A new mtime with the old size, seen for the first time: either a rewrite to the same
+    /// length or an append caught between its mtime and size updates (the kernel sets the
+    /// mtime before it copies the data and moves the size, and the writer may be descheduled
+    /// in between). Decided on the next look.
+    Unsettled,
     /// The file no longer exists (or is no longer a regular file).
     Gone,
 }
@@ -72,6 +77,9 @@ pub(crate) struct Tracked {
     pub header: Option<CsvHeader>,
     /// Whether the file is waiting in the read queue.
     pub queued: bool,
+    /// The metadata last classified [`Change::Unsettled`]: seen again unchanged, it is a
+    /// rewrite to the same length.
+    pub unsettled: Option<Stat>,
 }
 
 impl Tracked {
@@ -85,6 +93,7 @@ impl Tracked {
             copy: ReadCopy::default(),
             header: None,
             queued: false,
+            unsettled: None,
         }
     }
 
@@ -93,8 +102,12 @@ impl Tracked {
         self.stat.as_ref() != Some(stat)
     }
 
-    /// Classifies the file's current state against what was read (reads at most 2 KiB).
-    /// Same size with a new mtime or inode counts as rewritten: an append always grows it.
+    /// Classifies the file's current state against what was read. A new inode or a shorter
+    /// file is a rewrite; a longer one grew if the read prefix still hashes the same (reads at
+    /// most 2 KiB). Same size with a new mtime: a rewrite if the hashes differ; otherwise
+    /// [`Change::Unsettled`] on the first look (an append in progress shows its new size on the
+    /// next one) and, when a second look finds the same metadata, decided by comparing the
+    /// file with the read copy in full (an append never changes the read prefix).
     pub(crate) fn classify(&self, file: Option<(&mut File, Stat)>) -> io::Result<Change> {
         let Some((f, now)) = file else {
             return Ok(Change::Gone);
@@ -105,14 +118,23 @@ impl Tracked {
         if now == seen {
             return Ok(Change::Same);
         }
-        if now.ino != seen.ino || now.len < self.offset || now.len == seen.len {
+        if now.ino != seen.ino || now.len < self.offset {
             return Ok(Change::Rewritten);
         }
-        if self.offset == 0 || fingerprint(f, self.offset)? == self.fingerprint {
-            Ok(Change::Grew)
-        } else {
-            Ok(Change::Rewritten)
+        if self.offset > 0 && fingerprint(f, self.offset)? != self.fingerprint {
+            return Ok(Change::Rewritten);
         }
+        if now.len > seen.len {
+            return Ok(Change::Grew);
+        }
+        if self.unsettled != Some(now) {
+            return Ok(Change::Unsettled);
+        }
+        Ok(if self.copy.matches(f)? {
+            Change::Grew
+        } else {
+            Change::Rewritten
+        })
     }
 
     /// Forgets what was read (the caller takes `copy` first to retract its rows).
@@ -192,6 +214,7 @@ pub(crate) fn complete_records_end(
 mod tests {
     use super::*;
     use crate::testutil::TempDir;
+    use std::time::Duration;
 
     #[test]
     fn complete_ends() {
@@ -238,5 +261,61 @@ mod tests {
         let (mut f, stat) = open();
         assert_eq!(t.classify(Some((&mut f, stat))).unwrap(), Change::Rewritten);
         assert_eq!(t.classify(None).unwrap(), Change::Gone);
+    }
+
+    #[test]
+    fn same_size_with_new_mtime_is_decided_on_a_second_look() {
+        let dir = TempDir::new();
+        // Longer than the two hashed KiB, so that a change in the middle escapes the hashes.
+        let line = |c: &str| format!("{}\n", c.repeat(1499));
+        let text = format!("{}{}{}", line("a"), line("b"), line("c"));
+        let len = text.len() as u64;
+        let path = dir.write("f", &text);
+        let mut f = File::open(&path).unwrap();
+        let seen = Stat::of(&f.metadata().unwrap());
+        let mut t = Tracked::new(FileEntry::new(path.clone()));
+        t.offset = len;
+        t.stat = Some(seen);
+        t.fingerprint = fingerprint(&mut f, len).unwrap();
+        t.copy.extend_from(&f, len).unwrap();
+        // An append caught after its mtime update and before its size update.
+        let later = seen.mtime.map(|m| m + Duration::from_millis(5));
+        let mid_append = Stat {
+            mtime: later,
+            ..seen
+        };
+        assert_eq!(
+            t.classify(Some((&mut f, mid_append))).unwrap(),
+            Change::Unsettled
+        );
+        t.unsettled = Some(mid_append);
+        // The next look sees it grown...
+        std::fs::write(&path, format!("{text}{}", line("d"))).unwrap();
+        let mut f = File::open(&path).unwrap();
+        let grown = Stat {
+            len: len + 1500,
+            ..mid_append
+        };
+        assert_eq!(t.classify(Some((&mut f, grown))).unwrap(), Change::Grew);
+        // ...or, with the writer still held up, the same metadata: the read bytes are unchanged.
+        assert_eq!(
+            t.classify(Some((&mut f, mid_append))).unwrap(),
+            Change::Grew
+        );
+        // Rewritten in place to the same length, in the middle: the hashes still match, the
+        // first look waits, the second compares the bytes.
+        std::fs::write(&path, format!("{}{}{}", line("a"), line("B"), line("c"))).unwrap();
+        let mut f = File::open(&path).unwrap();
+        assert_eq!(fingerprint(&mut f, len).unwrap(), t.fingerprint);
+        t.unsettled = None;
+        assert_eq!(
+            t.classify(Some((&mut f, mid_append))).unwrap(),
+            Change::Unsettled
+        );
+        t.unsettled = Some(mid_append);
+        assert_eq!(
+            t.classify(Some((&mut f, mid_append))).unwrap(),
+            Change::Rewritten
+        );
     }
 }

@@ -58,6 +58,10 @@ impl<T: Hash> Hash for Slot<T> {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// The largest size a new map is given up front: after a bulk load, the first small
+/// activation does not allocate (and then drain, bucket by bucket) a map of the load's size.
+const PRESIZE_LIMIT: usize = 1 << 16;
+
 /// Merged entries waiting to leave, per capability.
 type Pending<T> = Vec<(Capability<T>, FastMap<Slot<T>, Diff>)>;
 
@@ -73,8 +77,9 @@ where
         "PreAggregate",
         move |_, _| {
             let mut pending: Pending<T> = Vec::new();
-            // Distinct entries of the last activation: a new map starts at that size, so a
-            // steady stream does not grow (and rehash) its map from empty every time.
+            // Distinct entries of the last activation (at most PRESIZE_LIMIT): a new map
+            // starts at that size, so a steady stream does not grow (and rehash) its map from
+            // empty every time.
             let mut last_distinct = 0;
             move |input, output| {
                 input.for_each(|capability, data| {
@@ -100,7 +105,7 @@ where
                     }
                 });
                 for (capability, slots) in pending.drain(..) {
-                    last_distinct = slots.len();
+                    last_distinct = slots.len().min(PRESIZE_LIMIT);
                     let mut session = output.session(&capability);
                     for (slot, diff) in slots {
                         if diff != 0 {

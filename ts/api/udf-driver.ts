@@ -140,28 +140,42 @@ function runRows(
   if (!isAsync) {
     const plain = (def.options.retries ?? 0) === 0;
     const later: Array<Promise<void>> = [];
-    for (let i = 0; i < rows; i++) {
-      try {
-        const r = plain ? callAt(i) : attempt(def, () => callAt(i));
-        if (isThenable(r)) {
-          const settled = plain ? attempt(def, () => r) : r;
-          later.push(
-            Promise.resolve(settled).then(
-              (v) => {
-                values[i] = v;
-              },
-              (e) => {
-                errors.push([i, messageOf(e)]);
-              },
-            ),
-          );
-        } else values[i] = r;
-      } catch (e) {
-        errors.push([i, messageOf(e)]);
+    // A crossing runs for at most SLICE_MS at a time (the clock is read every SLICE_CHECK
+    // rows) and queues its remaining rows behind the other batches: an expensive function
+    // would otherwise hold the event loop for its whole crossing.
+    const runFrom = (begin: number): void => {
+      const start = performance.now();
+      let i = begin;
+      while (i < rows) {
+        try {
+          const r = plain ? callAt(i) : attempt(def, () => callAt(i));
+          if (isThenable(r)) {
+            const at = i;
+            const settled = plain ? attempt(def, () => r) : r;
+            later.push(
+              Promise.resolve(settled).then(
+                (v) => {
+                  values[at] = v;
+                },
+                (e) => {
+                  errors.push([at, messageOf(e)]);
+                },
+              ),
+            );
+          } else values[i] = r;
+        } catch (e) {
+          errors.push([i, messageOf(e)]);
+        }
+        i++;
+        if (i % SLICE_CHECK === 0 && i < rows && performance.now() - start >= SLICE_MS) {
+          schedule(() => runFrom(i));
+          return;
+        }
       }
-    }
-    if (later.length === 0) done(values, errors);
-    else void Promise.all(later).then(() => done(values, errors));
+      if (later.length === 0) done(values, errors);
+      else void Promise.all(later).then(() => done(values, errors));
+    };
+    runFrom(0);
     return;
   }
   const gate = gateOf(def);
@@ -344,8 +358,11 @@ function runCached(
 const queue: Array<() => void> = [];
 let draining = false;
 
-/** Longest stretch of batches run before timers and I/O get their turn. */
+/** Longest stretch of batches (or of one batch's rows) run before timers and I/O get their turn. */
 const SLICE_MS = 4;
+
+/** How many rows of a one-row-at-a-time function run between two looks at the clock. */
+const SLICE_CHECK = 64;
 
 /**
  * Runs `task` in a later macrotask. The engine may keep the thread-safe queue full and Node
